@@ -16,3 +16,5 @@
 //! ```
 
 pub mod ids;
+pub mod blueprint;
+pub mod spec;
