@@ -15,6 +15,6 @@
 //! # Ok::<(), xefs_core::ids::ParseIdError>(())
 //! ```
 
-pub mod ids;
 pub mod blueprint;
+pub mod ids;
 pub mod spec;

@@ -5,7 +5,19 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// Where a step acts: which AWS account, or the cluster's API, or the end-to-end check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
     /// AWS account A, which holds the cluster.
@@ -43,13 +55,17 @@ impl Target {
 /// A step's stable address: dot-separated kebab-case segments, e.g. `storage.efs.file-system`.
 /// Addresses are the keys of the plan, the state journal and `--target` style selections, so
 /// they never change between versions without a state migration.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Address(String);
 
 /// A string that is not a valid step address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a step address: use dot-separated lowercase segments like `storage.efs.file-system`")]
+#[error(
+    "{0:?} is not a step address: use dot-separated lowercase segments like `storage.efs.file-system`"
+)]
 pub struct AddressError(pub String);
 
 impl Address {
@@ -59,12 +75,19 @@ impl Address {
             !seg.is_empty()
                 && seg.starts_with(|c: char| c.is_ascii_lowercase())
                 && !seg.ends_with('-')
-                && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         });
-        if ok { Ok(Self(s.to_owned())) } else { Err(AddressError(s.to_owned())) }
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(AddressError(s.to_owned()))
+        }
     }
 
     /// Builds an address from a compile-time constant; panics only on a programming error.
+    #[allow(dead_code)] // used by the blueprint builder
     pub(crate) fn from_static(s: &'static str) -> Self {
         match Self::parse(s) {
             Ok(a) => a,

@@ -27,12 +27,21 @@ mod tests {
 
     #[test]
     fn accepts_twelve_digits_with_leading_zeros() {
-        assert_eq!(AccountId::parse("000123456789").unwrap().to_string(), "000123456789");
+        assert_eq!(
+            AccountId::parse("000123456789").unwrap().to_string(),
+            "000123456789"
+        );
     }
 
     #[test]
     fn rejects_other_lengths_and_letters() {
-        for bad in ["", "12345678901", "1234567890123", "12345678901a", " 123456789012"] {
+        for bad in [
+            "",
+            "12345678901",
+            "1234567890123",
+            "12345678901a",
+            " 123456789012",
+        ] {
             assert!(AccountId::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -16,7 +16,11 @@ impl Ipv4Cidr {
     /// Parses a canonical IPv4 CIDR block.
     pub fn parse(s: &str) -> Result<Self, ParseIdError> {
         let net: Ipv4Net = s.parse().map_err(|_| {
-            ParseIdError::new("IPv4 CIDR block", s, "write an address and a prefix length, like `10.0.0.0/16`")
+            ParseIdError::new(
+                "IPv4 CIDR block",
+                s,
+                "write an address and a prefix length, like `10.0.0.0/16`",
+            )
         })?;
         if net.trunc() != net {
             return Err(ParseIdError::new(
@@ -96,7 +100,10 @@ mod tests {
     #[test]
     fn rejects_host_bits_with_a_suggestion() {
         let err = Ipv4Cidr::parse("10.0.1.7/16").unwrap_err();
-        assert!(err.to_string().contains("did you mean `10.0.0.0/16`"), "{err}");
+        assert!(
+            err.to_string().contains("did you mean `10.0.0.0/16`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -41,7 +41,11 @@ impl ParseIdError {
     pub(crate) fn new(what: &'static str, value: &str, expected: impl Into<String>) -> Self {
         // Long inputs are cut so an error never echoes a whole pasted document.
         let value: String = value.chars().take(120).collect();
-        Self { what, value, expected: expected.into() }
+        Self {
+            what,
+            value,
+            expected: expected.into(),
+        }
     }
 }
 

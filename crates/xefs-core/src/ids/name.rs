@@ -15,7 +15,8 @@ impl StackName {
             && s.starts_with(|c: char| c.is_ascii_lowercase())
             && !s.ends_with('-')
             && !s.contains("--")
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if ok {
             Ok(Self(s.to_owned()))
         } else {
@@ -28,7 +29,10 @@ impl StackName {
     }
 }
 
-string_id!(StackName, "An xefs stack name: lowercase letters, digits and dashes");
+string_id!(
+    StackName,
+    "An xefs stack name: lowercase letters, digits and dashes"
+);
 
 /// An IAM role or policy name (1–64 or 1–128 characters of `[A-Za-z0-9+=,.@_-]`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,7 +46,8 @@ impl IamName {
     /// a lower limit, checked by [`IamName::check_role_len`].
     pub fn parse(s: &str) -> Result<Self, ParseIdError> {
         let ok = (1..=128).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
         if ok {
             Ok(Self(s.to_owned()))
         } else {
@@ -59,7 +64,11 @@ impl IamName {
         if self.0.len() <= Self::MAX_ROLE_LEN {
             Ok(())
         } else {
-            Err(ParseIdError::new("IAM role name", &self.0, "role names are at most 64 characters"))
+            Err(ParseIdError::new(
+                "IAM role name",
+                &self.0,
+                "role names are at most 64 characters",
+            ))
         }
     }
 }
@@ -78,7 +87,8 @@ impl K8sName {
                 !l.is_empty()
                     && l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
                     && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                    && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && l.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             });
         if ok {
             Ok(Self(s.to_owned()))
@@ -101,7 +111,15 @@ mod tests {
     #[test]
     fn stack_names() {
         assert!(StackName::parse("demo-1").is_ok());
-        for bad in ["", "Demo", "1demo", "demo-", "de--mo", "demo_1", &"a".repeat(33)] {
+        for bad in [
+            "",
+            "Demo",
+            "1demo",
+            "demo-",
+            "de--mo",
+            "demo_1",
+            &"a".repeat(33),
+        ] {
             assert!(StackName::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -110,7 +128,12 @@ mod tests {
     fn iam_names() {
         assert!(IamName::parse("sts-cluster-aws-efs-csi-operator").is_ok());
         assert!(IamName::parse("bad name").is_err());
-        assert!(IamName::parse(&"r".repeat(65)).unwrap().check_role_len().is_err());
+        assert!(
+            IamName::parse(&"r".repeat(65))
+                .unwrap()
+                .check_role_len()
+                .is_err()
+        );
     }
 
     #[test]

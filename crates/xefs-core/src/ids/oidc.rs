@@ -14,7 +14,9 @@ impl OidcProvider {
         let bare = bare.trim_end_matches('/');
         let err = |why: &str| ParseIdError::new("OIDC provider", s, why.to_owned());
         if bare.contains("://") {
-            return Err(err("the issuer must use https; write it as `host/path`, e.g. `oidc.op1.openshiftapps.com/2abc`"));
+            return Err(err(
+                "the issuer must use https; write it as `host/path`, e.g. `oidc.op1.openshiftapps.com/2abc`",
+            ));
         }
         let (host, path) = bare.split_once('/').unwrap_or((bare, ""));
         let host_ok = host.contains('.')
@@ -27,16 +29,24 @@ impl OidcProvider {
                     && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             });
         if !host_ok {
-            return Err(err("expected a DNS host name, optionally followed by a path, e.g. `oidc.op1.openshiftapps.com/2abc`"));
+            return Err(err(
+                "expected a DNS host name, optionally followed by a path, e.g. `oidc.op1.openshiftapps.com/2abc`",
+            ));
         }
         let path_ok = path
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~/".contains(&b));
         if !path_ok || bare.contains("//") {
-            return Err(err("the path may hold only letters, digits, `-._~` and single slashes"));
+            return Err(err(
+                "the path may hold only letters, digits, `-._~` and single slashes",
+            ));
         }
         // Host names are case-insensitive, paths are not: lower-case only the host.
-        Ok(Self(format!("{}{}", host.to_ascii_lowercase(), &bare[host.len()..])))
+        Ok(Self(format!(
+            "{}{}",
+            host.to_ascii_lowercase(),
+            &bare[host.len()..]
+        )))
     }
 
     /// The issuer URL (`https://…`), as the cluster's `Authentication` object holds it.
@@ -45,7 +55,10 @@ impl OidcProvider {
     }
 }
 
-string_id!(OidcProvider, "An OIDC issuer host and path without the scheme");
+string_id!(
+    OidcProvider,
+    "An OIDC issuer host and path without the scheme"
+);
 
 #[cfg(test)]
 mod tests {
@@ -56,12 +69,22 @@ mod tests {
         let p = OidcProvider::parse("https://OIDC.example.com/abc/").unwrap();
         assert_eq!(p.as_str(), "oidc.example.com/abc");
         assert_eq!(p.issuer_url(), "https://oidc.example.com/abc");
-        assert_eq!(OidcProvider::parse("oidc.example.com").unwrap().as_str(), "oidc.example.com");
+        assert_eq!(
+            OidcProvider::parse("oidc.example.com").unwrap().as_str(),
+            "oidc.example.com"
+        );
     }
 
     #[test]
     fn rejects_http_and_junk() {
-        for bad in ["http://oidc.example.com/x", "", "localhost", "oidc..example.com", "oidc.example.com/a b", "oidc.example.com//x"] {
+        for bad in [
+            "http://oidc.example.com/x",
+            "",
+            "localhost",
+            "oidc..example.com",
+            "oidc.example.com/a b",
+            "oidc.example.com//x",
+        ] {
             assert!(OidcProvider::parse(bad).is_err(), "{bad:?}");
         }
     }

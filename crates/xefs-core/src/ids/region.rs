@@ -100,7 +100,15 @@ mod tests {
 
     #[test]
     fn rejects_zones_and_garbage() {
-        for bad in ["us-east-2a", "US-EAST-2", "useast2", "us-east-", "-east-1", "u-east-1", ""] {
+        for bad in [
+            "us-east-2a",
+            "US-EAST-2",
+            "useast2",
+            "us-east-",
+            "-east-1",
+            "u-east-1",
+            "",
+        ] {
             assert!(Region::parse(bad).is_err(), "{bad:?}");
         }
     }

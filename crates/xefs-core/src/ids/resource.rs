@@ -83,7 +83,14 @@ mod tests {
 
     #[test]
     fn rejects_wrong_prefix_case_and_length() {
-        for bad in ["vpc-", "vpc-0A1B2C3D", "subnet-0a1b2c3d", "vpc-0a1b2c3", "vpc-0a1b2c3d4e", "vpc_0a1b2c3d"] {
+        for bad in [
+            "vpc-",
+            "vpc-0A1B2C3D",
+            "subnet-0a1b2c3d",
+            "vpc-0a1b2c3",
+            "vpc-0a1b2c3d4e",
+            "vpc_0a1b2c3d",
+        ] {
             assert!(VpcId::parse(bad).is_err(), "{bad:?}");
         }
         // A subnet id where a file system id is expected is a classic copy-paste slip.

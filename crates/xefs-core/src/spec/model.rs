@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::ids::{AccountId, Arn, AzId, IamName, Ipv4Cidr, K8sName, OidcProvider, Partition, Region, StackName, SubnetId, VpcId};
+use crate::ids::{
+    AccountId, Arn, AzId, IamName, Ipv4Cidr, K8sName, OidcProvider, Partition, Region, StackName,
+    SubnetId, VpcId,
+};
 
 /// The tag key that marks every AWS resource xefs creates; its value is the stack name.
 pub const STACK_TAG: &str = "xefs:stack";
@@ -80,7 +83,9 @@ pub struct StorageSpec {
 }
 
 /// EFS performance mode. Fixed at creation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PerformanceMode {
     /// `generalPurpose`, right for nearly every workload.
@@ -91,7 +96,9 @@ pub enum PerformanceMode {
 }
 
 /// EFS throughput mode.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ThroughputMode {
     /// Scales with use; AWS's recommended default.
@@ -123,7 +130,9 @@ pub struct EfsOptions {
 }
 
 /// How B's cross-account role trusts account A.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TrustMode {
     /// Trust only A's CSI driver role: the narrowest grant that works.
@@ -157,7 +166,9 @@ pub struct NetworkOptions {
 }
 
 /// OLM install plan approval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub enum InstallPlanApproval {
     /// OLM installs and upgrades on its own.
     #[default]
@@ -215,7 +226,9 @@ pub struct StorageClassOptions {
 }
 
 /// What happens to a volume's access point when its claim is deleted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub enum ReclaimPolicy {
     /// The access point (and, on OpenShift, its directory) is deleted.
     #[default]
@@ -245,22 +258,38 @@ impl StackSpec {
 
     /// A's CSI driver role ARN (known before apply: IAM ARNs are derived from names).
     pub fn csi_role_arn(&self) -> Arn {
-        Arn::iam_role(self.partition(), &self.cluster.account_id, &self.iam.csi_role_name)
+        Arn::iam_role(
+            self.partition(),
+            &self.cluster.account_id,
+            &self.iam.csi_role_name,
+        )
     }
 
     /// A's CSI driver policy ARN.
     pub fn csi_policy_arn(&self) -> Arn {
-        Arn::iam_policy(self.partition(), &self.cluster.account_id, &self.iam.csi_policy_name)
+        Arn::iam_policy(
+            self.partition(),
+            &self.cluster.account_id,
+            &self.iam.csi_policy_name,
+        )
     }
 
     /// B's cross-account role ARN.
     pub fn cross_account_role_arn(&self) -> Arn {
-        Arn::iam_role(self.partition(), &self.storage.account_id, &self.iam.cross_account_role_name)
+        Arn::iam_role(
+            self.partition(),
+            &self.storage.account_id,
+            &self.iam.cross_account_role_name,
+        )
     }
 
     /// B's cross-account policy ARN.
     pub fn cross_account_policy_arn(&self) -> Arn {
-        Arn::iam_policy(self.partition(), &self.storage.account_id, &self.iam.cross_account_policy_name)
+        Arn::iam_policy(
+            self.partition(),
+            &self.storage.account_id,
+            &self.iam.cross_account_policy_name,
+        )
     }
 
     /// The EFS creation token: the stack name, which makes creation idempotent.
