@@ -16,5 +16,6 @@
 //! ```
 
 pub mod blueprint;
+pub mod iam;
 pub mod ids;
 pub mod spec;

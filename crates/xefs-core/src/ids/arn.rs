@@ -64,6 +64,11 @@ impl Arn {
         Ok(Self(s.to_owned()))
     }
 
+    /// Wraps a string the caller assembled from validated parts.
+    pub(crate) fn from_trusted(s: String) -> Self {
+        Self(s)
+    }
+
     fn field(&self, n: usize) -> &str {
         self.0.splitn(6, ':').nth(n).unwrap_or_default()
     }

@@ -1,0 +1,172 @@
+//! The `xefs` binary as users and their scripts see it: files, exit codes, messages, help.
+
+#![allow(clippy::unwrap_used)] // a test helper may panic: that is the failure report
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+
+const EXAMPLE: &str = include_str!("../../../examples/xefs.toml");
+
+fn xefs() -> Command {
+    let mut cmd = Command::cargo_bin("xefs").expect("the xefs binary is built");
+    // The guide's variables would override the config: keep the tests hermetic.
+    for var in [
+        "CLUSTER_NAME",
+        "AWS_REGION",
+        "AWS_ACCOUNT_A_ID",
+        "AWS_ACCOUNT_B_ID",
+        "AWS_ACCOUNT_A_VPC_CIDR",
+        "AWS_ACCOUNT_B_VPC_CIDR",
+        "ACCOUNT_A_VPC_ID",
+        "ACCOUNT_B_VPC_ID",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1").env("COLUMNS", "100");
+    cmd
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(
+                    p.strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn render_writes_documents_manifests_script_and_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("xefs.toml");
+    std::fs::write(&config, EXAMPLE).unwrap();
+    let out = dir.path().join("rendered");
+    let o = xefs()
+        .args(["render", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files = files_under(&out);
+    for needed in [
+        "plan.json",
+        "procedure.sh",
+        "iam/cluster.iam.csi-policy.json",
+        "iam/cluster.iam.csi-role.trust.json",
+        "iam/storage.iam.cross-account-policy.json",
+        "iam/storage.iam.cross-account-role.trust.json",
+        "iam/storage.efs.file-system-policy.json",
+    ] {
+        assert!(
+            files.iter().any(|f| f == needed),
+            "{needed} missing from {files:?}"
+        );
+    }
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("manifests/") && f.ends_with("storage-class.yaml"))
+    );
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["schema_version"], 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join("procedure.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "procedure.sh is not executable");
+    }
+}
+
+#[test]
+fn bad_config_exits_2_names_every_key_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("xefs.toml");
+    let bad = EXAMPLE
+        .replacen(
+            "vpc_cidr = \"10.1.0.0/16\"",
+            "vpc_cidr = \"10.0.128.0/17\"",
+            1,
+        )
+        .replacen("[storage]", "[storage]\nvpc_cdir = \"10.1.0.0/16\"", 1);
+    assert_ne!(
+        bad, EXAMPLE,
+        "the example changed: update this test's edits"
+    );
+    std::fs::write(&config, bad).unwrap();
+    let out = dir.path().join("rendered");
+    let o = xefs()
+        .env("AWS_ACCOUNT_A_ID", "12345")
+        .args(["render", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("storage.vpc_cdir") && err.contains("did you mean `vpc_cidr`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cluster.account_id (from AWS_ACCOUNT_A_ID)"),
+        "{err}"
+    );
+    assert!(err.contains("overlaps"), "{err}");
+    assert!(!out.exists(), "a bad config must write nothing");
+}
+
+#[test]
+fn missing_config_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = xefs()
+        .args(["render", "--config"])
+        .arg(dir.path().join("nope.toml"))
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = xefs().args(["render"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn help_texts() {
+    for args in [vec!["--help"], vec!["render", "--help"]] {
+        let o = xefs().args(&args).output().unwrap();
+        assert!(o.status.success());
+        let name = format!("help_{}", args.join("_").replace("--", ""));
+        insta::assert_snapshot!(name, String::from_utf8_lossy(&o.stdout));
+    }
+}
