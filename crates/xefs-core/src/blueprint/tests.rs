@@ -8,28 +8,11 @@ use super::render::{
 use super::*;
 use crate::spec::StackSpec;
 
-const MINIMAL: &str = r#"
-[stack]
-name = "demo"
-region = "us-east-2"
-
-[cluster]
-name = "sts-cluster"
-account_id = "111111111111"
-profile = "aws_account_a"
-vpc_id = "vpc-0a1b2c3d4e5f60718"
-vpc_cidr = "10.0.0.0/16"
-
-[storage]
-account_id = "222222222222"
-profile = "aws_account_b"
-vpc_id = "vpc-0f1e2d3c4b5a69788"
-vpc_cidr = "10.1.0.0/16"
-"#;
+use crate::spec::fixtures::{MINIMAL, MINIMAL_KNOWN};
 
 fn spec_with(extra: &str) -> StackSpec {
+    // `extra` holds whole sections only, so appending it is enough.
     let text = format!("{MINIMAL}\n{extra}");
-    // Move extra sections' keys into place by appending whole sections only.
     match StackSpec::from_toml_str(&text, &BTreeMap::new()) {
         Ok(s) => s,
         Err(e) => panic!("test spec is invalid: {e}"),
@@ -42,11 +25,7 @@ fn minimal() -> StackSpec {
 
 /// Everything known up front: no cluster discovery.
 fn known() -> StackSpec {
-    let text = MINIMAL.replace(
-        "vpc_cidr = \"10.0.0.0/16\"",
-        "vpc_cidr = \"10.0.0.0/16\"\noidc_provider = \"https://oidc.op1.openshiftapps.com/2abc\"\nworker_subnets = [\"subnet-0a1b2c3d4e5f60718\", \"subnet-1a1b2c3d4e5f60718\"]",
-    );
-    match StackSpec::from_toml_str(&text, &BTreeMap::new()) {
+    match StackSpec::from_toml_str(MINIMAL_KNOWN, &BTreeMap::new()) {
         Ok(s) => s,
         Err(e) => panic!("test spec is invalid: {e}"),
     }

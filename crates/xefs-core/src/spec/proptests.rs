@@ -10,23 +10,7 @@ use super::*;
 
 /// A valid spec as a TOML table, to put one arbitrary value into.
 fn base() -> toml::Table {
-    toml::from_str(
-        r#"
-[stack]
-name = "demo"
-region = "us-east-2"
-[cluster]
-name = "sts-cluster"
-account_id = "111111111111"
-vpc_id = "vpc-0a1b2c3d4e5f60718"
-vpc_cidr = "10.0.0.0/16"
-[storage]
-account_id = "222222222222"
-vpc_id = "vpc-0f1e2d3c4b5a69788"
-vpc_cidr = "10.1.0.0/16"
-"#,
-    )
-    .unwrap()
+    toml::from_str(super::fixtures::MINIMAL).unwrap()
 }
 
 /// Every `(section, key)` of the table, plus a few that are not.

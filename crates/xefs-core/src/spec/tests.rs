@@ -6,27 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::keys::{Keys, SECTIONS};
 use super::*;
 
-/// The issue's minimal example, with real-looking ids.
-const MINIMAL: &str = r#"
-[stack]
-name = "demo"
-region = "us-east-2"
-
-[cluster]
-name = "sts-cluster"
-account_id = "111111111111"
-profile = "aws_account_a"
-vpc_id = "vpc-0a1b2c3d4e5f60718"
-vpc_cidr = "10.0.0.0/16"
-oidc_provider = "oidc.example.com/abc"
-worker_subnets = ["subnet-0a1b2c3d4e5f60718"]
-
-[storage]
-account_id = "222222222222"
-profile = "aws_account_b"
-vpc_id = "vpc-0f1e2d3c4b5a69788"
-vpc_cidr = "10.1.0.0/16"
-"#;
+use super::fixtures::MINIMAL_KNOWN as MINIMAL;
 
 const EXAMPLE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
