@@ -16,6 +16,9 @@
 //! ```
 
 pub mod blueprint;
+pub mod engine;
 pub mod iam;
 pub mod ids;
 pub mod spec;
+pub mod state;
+pub mod step;
