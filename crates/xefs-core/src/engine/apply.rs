@@ -1,7 +1,6 @@
 //! `apply`: ensure every step as soon as its dependencies are done.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::Instant;
@@ -10,6 +9,7 @@ use tracing::Instrument;
 
 use super::report::sort_by_plan;
 use super::retry::{AttemptError, Retry};
+use super::run::Run;
 use super::scheduler::{self, Direction, Job, Launch};
 use super::{
     ApplyReport, BoundPlan, Engine, EngineError, Event, EventSink, RetryPolicy, Skipped,
@@ -78,7 +78,7 @@ struct ApplyJob<'a> {
 }
 
 impl Job for ApplyJob<'_> {
-    type Output = Result<StepRun, StateError>;
+    type Output = Result<Run<Applied>, StateError>;
 
     fn launch(&mut self, i: usize) -> Launch<Self::Output> {
         let bound = self.plan.step(i);
@@ -109,17 +109,7 @@ impl Job for ApplyJob<'_> {
         output: Result<Self::Output, JoinError>,
     ) -> Result<bool, EngineError> {
         let address = self.plan.step(i).address.clone();
-        let run = match output {
-            Ok(Ok(run)) => run,
-            Ok(Err(state_error)) => return Err(state_error.into()),
-            Err(join_error) => StepRun {
-                result: Err(StepError::permanent(format!(
-                    "the step's task died: {join_error}"
-                ))),
-                attempts: 1,
-                duration: Duration::ZERO,
-            },
-        };
+        let run = Run::from_task(output)?;
         match run.result {
             Ok(applied) => {
                 if applied.adopted {
@@ -170,12 +160,6 @@ impl Job for ApplyJob<'_> {
 }
 
 /// The result of one step's task.
-pub(crate) struct StepRun {
-    result: Result<Applied, StepError>,
-    attempts: u32,
-    duration: Duration,
-}
-
 struct Applied {
     change: Change,
     adopted: bool,
@@ -217,7 +201,7 @@ struct Progress {
 }
 
 impl ApplyTask {
-    async fn run(self) -> Result<StepRun, StateError> {
+    async fn run(self) -> Result<Run<Applied>, StateError> {
         let start = Instant::now();
         self.events.emit(Event::Started {
             address: self.address.clone(),
@@ -238,7 +222,7 @@ impl ApplyTask {
         };
         let attempts = retry.attempts();
         let result = self.record(decided, &progress)?;
-        Ok(StepRun {
+        Ok(Run {
             result,
             attempts,
             duration: start.elapsed(),

@@ -1,7 +1,6 @@
 //! `destroy`: remove, dependents first, exactly what xefs created.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::Instant;
@@ -11,6 +10,7 @@ use tracing::Instrument;
 use super::plan::orphaned;
 use super::report::sort_by_plan;
 use super::retry::{AttemptError, Retry};
+use super::run::Run;
 use super::scheduler::{self, Direction, Job, Launch};
 use super::{
     BoundPlan, DestroyReport, Engine, EngineError, Event, EventSink, RemovedStep, RetryPolicy,
@@ -20,7 +20,7 @@ use crate::blueprint::Address;
 use crate::state::{
     Entry, Journal, Observed, Op, Outcome, Ownership, ResourceState, StackState, StateError,
 };
-use crate::step::{Inputs, Observation, Step, StepContext, StepError, StepOutputs};
+use crate::step::{Inputs, Observation, Step, StepContext, StepOutputs};
 
 /// What `destroy` may remove besides what xefs created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -95,7 +95,7 @@ struct DestroyJob<'a> {
 }
 
 impl Job for DestroyJob<'_> {
-    type Output = Result<RemoveRun, StateError>;
+    type Output = Result<Run<bool>, StateError>;
 
     fn launch(&mut self, i: usize) -> Launch<Self::Output> {
         let bound = self.plan.step(i);
@@ -140,17 +140,7 @@ impl Job for DestroyJob<'_> {
         output: Result<Self::Output, JoinError>,
     ) -> Result<bool, EngineError> {
         let address = self.plan.step(i).address.clone();
-        let run = match output {
-            Ok(Ok(run)) => run,
-            Ok(Err(state_error)) => return Err(state_error.into()),
-            Err(join_error) => RemoveRun {
-                result: Err(StepError::permanent(format!(
-                    "the step's task died: {join_error}"
-                ))),
-                attempts: 1,
-                duration: Duration::ZERO,
-            },
-        };
+        let run = Run::from_task(output)?;
         match run.result {
             Ok(already_gone) => {
                 self.engine.events.emit(Event::Removed {
@@ -199,12 +189,6 @@ impl Job for DestroyJob<'_> {
 }
 
 /// The result of one removal task; `Ok(true)`: it was already gone.
-pub(crate) struct RemoveRun {
-    result: Result<bool, StepError>,
-    attempts: u32,
-    duration: Duration,
-}
-
 struct RemoveTask {
     address: Address,
     step: Arc<dyn Step>,
@@ -217,7 +201,7 @@ struct RemoveTask {
 }
 
 impl RemoveTask {
-    async fn run(self) -> Result<RemoveRun, StateError> {
+    async fn run(self) -> Result<Run<bool>, StateError> {
         let start = Instant::now();
         self.events.emit(Event::Started {
             address: self.address.clone(),
@@ -252,7 +236,7 @@ impl RemoveTask {
                 },
             )?;
         }
-        Ok(RemoveRun {
+        Ok(Run {
             result,
             attempts: retry.attempts(),
             duration: start.elapsed(),

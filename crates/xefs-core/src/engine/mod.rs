@@ -17,6 +17,7 @@ mod plan;
 mod rate_limit;
 mod report;
 mod retry;
+mod run;
 mod scheduler;
 #[cfg(test)]
 pub(crate) mod testing;
