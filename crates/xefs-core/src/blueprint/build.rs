@@ -92,6 +92,13 @@ fn k8s(s: &'static str) -> K8sName {
     }
 }
 
+/// Steps the spec can leave out of the blueprint.
+const OPTIONAL_STEPS: [&str; 3] = [
+    addr::OPENSHIFT_DISCOVERY,
+    addr::PEERING_DNS,
+    addr::FILE_SYSTEM_POLICY,
+];
+
 struct Builder {
     steps: Vec<BlueprintStep>,
 }
@@ -106,10 +113,19 @@ impl Builder {
         description: String,
         spec: StepSpec,
     ) {
+        // A dependency on an optional step the spec left out is dropped; any other missing
+        // dependency is a mistake in this file.
         let known: Vec<Address> = deps
             .iter()
+            .filter(|d| {
+                let present = self.steps.iter().any(|s| s.address.as_str() == **d);
+                debug_assert!(
+                    present || OPTIONAL_STEPS.contains(d),
+                    "{address} depends on unknown step {d}"
+                );
+                present
+            })
             .map(|d| a(d))
-            .filter(|d| self.steps.iter().any(|s| &s.address == d))
             .collect();
         self.steps.push(BlueprintStep {
             address: a(address),
@@ -678,9 +694,12 @@ impl Blueprint {
 
 /// A's policy granting EFS client access to the node roles: `<cluster>-efs-client-access`.
 fn client_access_policy_name(spec: &StackSpec) -> IamName {
-    let name = format!("{}-efs-client-access", spec.cluster.name);
-    // Cluster names are K8s names (a subset of IAM's characters) and the spec checks lengths.
-    IamName::parse(&name).unwrap_or_else(|_| spec.iam.csi_policy_name.clone())
+    // Cluster names are Kubernetes names (a subset of IAM's characters) and the spec bounds
+    // their length through the IAM names derived from them, so this parses; the stack-named
+    // fallback (always short and valid) only guards against that rule changing.
+    IamName::parse(&format!("{}-efs-client-access", spec.cluster.name))
+        .or_else(|_| IamName::parse(&format!("{}-efs-client-access", spec.name)))
+        .unwrap_or_else(|_| spec.iam.csi_policy_name.clone())
 }
 
 /// The StorageClass parameters, only those the OpenShift EFS driver accepts.
