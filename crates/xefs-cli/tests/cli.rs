@@ -28,6 +28,16 @@ fn xefs() -> Command {
     cmd
 }
 
+/// `xefs render --config CONFIG --out OUT`, ready for more environment.
+fn render(config: &Path, out: &Path) -> Command {
+    let mut cmd = xefs();
+    cmd.args(["render", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out);
+    cmd
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -60,13 +70,7 @@ fn render_writes_documents_manifests_script_and_plan() {
     let config = dir.path().join("xefs.toml");
     std::fs::write(&config, EXAMPLE).unwrap();
     let out = dir.path().join("rendered");
-    let o = xefs()
-        .args(["render", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = render(&config, &out).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let files = files_under(&out);
     for needed in [
@@ -119,12 +123,8 @@ fn bad_config_exits_2_names_every_key_and_writes_nothing() {
     );
     std::fs::write(&config, bad).unwrap();
     let out = dir.path().join("rendered");
-    let o = xefs()
+    let o = render(&config, &out)
         .env("AWS_ACCOUNT_A_ID", "12345")
-        .args(["render", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
@@ -144,11 +144,7 @@ fn bad_config_exits_2_names_every_key_and_writes_nothing() {
 #[test]
 fn missing_config_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    let o = xefs()
-        .args(["render", "--config"])
-        .arg(dir.path().join("nope.toml"))
-        .arg("--out")
-        .arg(dir.path())
+    let o = render(&dir.path().join("nope.toml"), dir.path())
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));

@@ -82,6 +82,21 @@ fn assert_only_adopted_left(world: &World) {
     );
 }
 
+/// A destroy that succeeds and leaves only the adopted resource.
+async fn destroy_cleanly(
+    world: &World,
+    plan: &BoundPlan,
+    state: &mut StackState,
+    context: &str,
+) -> TestResult {
+    let report = engine()
+        .destroy(plan, state, DestroyOptions::default())
+        .await?;
+    assert!(report.is_success(), "{context}: {report:?}");
+    assert_only_adopted_left(world);
+    Ok(())
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_crash_at_any_journal_write_of_apply_resumes_and_destroys_cleanly() -> TestResult {
     // Count the journal writes of a clean apply.
@@ -132,11 +147,7 @@ async fn a_crash_at_any_journal_write_of_apply_resumes_and_destroys_cleanly() ->
                 assert!(report.is_success(), "{context}: {report:?}");
                 recovered_by_apply += report.steps.iter().filter(|s| s.recovered).count();
                 assert_complete(&world, &plan, &state).await?;
-                let report = engine()
-                    .destroy(&plan, &mut state, DestroyOptions::default())
-                    .await?;
-                assert!(report.is_success(), "{context}: {report:?}");
-                assert_only_adopted_left(&world);
+                destroy_cleanly(&world, &plan, &mut state, &context).await?;
             }
             // Crash, then destroy straight away: whatever was created, including the
             // resource whose creation was in flight, is removed.
@@ -150,11 +161,7 @@ async fn a_crash_at_any_journal_write_of_apply_resumes_and_destroys_cleanly() ->
                 left_by_crash += world.names().len() - 1;
 
                 let mut state = h.state()?;
-                let report = engine()
-                    .destroy(&plan, &mut state, DestroyOptions::default())
-                    .await?;
-                assert!(report.is_success(), "{context}: {report:?}");
-                assert_only_adopted_left(&world);
+                destroy_cleanly(&world, &plan, &mut state, &context).await?;
             }
         }
     }
@@ -179,11 +186,7 @@ async fn a_crash_at_any_journal_write_of_destroy_resumes() -> TestResult {
         assert!(engine().apply(&plan, &mut state).await?.is_success());
         drop(state);
         let mut state = h.state()?.with_failpoint(recorder(points.clone()));
-        let report = engine()
-            .destroy(&plan, &mut state, DestroyOptions::default())
-            .await?;
-        assert!(report.is_success());
-        assert_only_adopted_left(&world);
+        destroy_cleanly(&world, &plan, &mut state, "recording the journal points").await?;
     }
     let total = points.lock().unwrap_or_else(PoisonError::into_inner).len() as u64;
     assert_eq!(total, 10, "5 × (intent + result)");
@@ -210,21 +213,13 @@ async fn a_crash_at_any_journal_write_of_destroy_resumes() -> TestResult {
 
             // Resume the destroy.
             let mut state = h.state()?;
-            let report = engine()
-                .destroy(&plan, &mut state, DestroyOptions::default())
-                .await?;
-            assert!(report.is_success(), "{context}: {report:?}");
-            assert_only_adopted_left(&world);
+            destroy_cleanly(&world, &plan, &mut state, &context).await?;
 
             // The journal is still sound: apply builds everything again, destroy undoes it.
             let report = engine().apply(&plan, &mut state).await?;
             assert!(report.is_success(), "{context}: {report:?}");
             assert_complete(&world, &plan, &state).await?;
-            let report = engine()
-                .destroy(&plan, &mut state, DestroyOptions::default())
-                .await?;
-            assert!(report.is_success(), "{context}: {report:?}");
-            assert_only_adopted_left(&world);
+            destroy_cleanly(&world, &plan, &mut state, &context).await?;
         }
     }
     println!(

@@ -156,16 +156,8 @@ impl Job for DestroyJob<'_> {
                 Ok(true)
             }
             Err(error) => {
-                tracing::error!(%address, %error, attempts = run.attempts, "removal failed");
-                self.engine.events.emit(Event::Failed {
-                    address: address.clone(),
-                    error: error.clone(),
-                });
-                self.failures.push(StepFailure {
-                    address,
-                    attempts: run.attempts,
-                    error,
-                });
+                self.engine
+                    .record_failure(&mut self.failures, address, run.attempts, error);
                 Ok(false)
             }
         }

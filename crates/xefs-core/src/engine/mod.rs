@@ -42,7 +42,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use crate::blueprint::Address;
-use crate::step::{Inputs, StepContext};
+use crate::step::{Inputs, StepContext, StepError};
 
 /// Runs bound plans against a stack's state.
 ///
@@ -111,6 +111,27 @@ impl Engine {
     /// The cancellation token.
     pub fn cancel_token(&self) -> &CancellationToken {
         &self.cancel
+    }
+
+    /// Logs, announces and records a step that failed for good (retries exhausted or a
+    /// permanent error), the same way for apply and destroy.
+    fn record_failure(
+        &self,
+        failures: &mut Vec<StepFailure>,
+        address: Address,
+        attempts: u32,
+        error: StepError,
+    ) {
+        tracing::error!(%address, %error, attempts, "step failed");
+        self.events.emit(Event::Failed {
+            address: address.clone(),
+            error: error.clone(),
+        });
+        failures.push(StepFailure {
+            address,
+            attempts,
+            error,
+        });
     }
 
     fn context(&self, address: &Address, inputs: Inputs) -> StepContext {

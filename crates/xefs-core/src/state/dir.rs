@@ -3,6 +3,7 @@
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::StateError;
 use crate::ids::StackName;
@@ -30,7 +31,7 @@ impl StateDir {
         create_private_dir(&path)?;
         let lock_path = path.join("lock");
         let mut lock = private_file(&lock_path, OpenOptions::new().read(true).write(true))?;
-        match lock.try_lock() {
+        match try_lock_with_grace(&lock) {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let mut holder = String::new();
@@ -58,6 +59,10 @@ impl StateDir {
         })
     }
 
+    /// How long a held lock is retried before [`StateError::Locked`] is reported (opening
+    /// blocks the calling thread for at most this long).
+    pub const LOCK_GRACE: Duration = Duration::from_millis(500);
+
     /// The directory, `<root>/<stack>/`.
     pub fn path(&self) -> &Path {
         &self.path
@@ -71,6 +76,22 @@ impl StateDir {
     /// The journal file, `<root>/<stack>/journal.jsonl`.
     pub fn journal_path(&self) -> PathBuf {
         self.path.join("journal.jsonl")
+    }
+}
+
+/// `try_lock`, retried for [`StateDir::LOCK_GRACE`]. A lock its holder has just released can
+/// stay held for an instant: a child process forked anywhere in the holder's process shares the
+/// descriptor until its `exec` closes it. Without the grace, reopening a stack right after
+/// dropping it fails spuriously whenever another thread happens to spawn a process.
+fn try_lock_with_grace(lock: &File) -> Result<(), TryLockError> {
+    let deadline = Instant::now() + StateDir::LOCK_GRACE;
+    loop {
+        match lock.try_lock() {
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            other => return other,
+        }
     }
 }
 
