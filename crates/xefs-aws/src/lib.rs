@@ -1,5 +1,32 @@
-//! The AWS provider of xefs: the steps of the procedure that act in accounts A and B.
+//! The AWS provider of xefs: every step of the procedure that acts in account A (the cluster's)
+//! or account B (the file system's), through the AWS SDK.
 //!
-//! It is being built in stages; today it holds nothing yet. The plan (see the workspace's
-//! ARCHITECTURE notes): ports `Iam`, `Ec2`, `Efs` and `Sts` with domain types in and out, their
-//! implementations over the AWS SDK, per-account credentials, and the AWS steps.
+//! * [`ports`]: what the steps need from IAM, EC2, EFS and STS, with xefs's domain types in and
+//!   out, mockable with `mockall` (feature `mock`).
+//! * [`sdk`]: the ports over `aws-sdk-*`, with credentials per account (a profile, the default
+//!   chain, or a role in B assumed with A's credentials) and the standard `AWS_ENDPOINT_URL`.
+//! * [`steps`]: the blueprint's AWS steps, idempotent, tagged `xefs:stack=<name>`, bound to the
+//!   ports by [`AwsProvider`].
+//!
+//! ```
+//! use xefs_aws::{AwsError, Service};
+//! use xefs_core::step::StepError;
+//!
+//! // Ports classify AWS errors once; steps carry them to the engine, which retries only what
+//! // can succeed on a second try.
+//! let throttled = AwsError::new(Service::Ec2, "CreateRoute", Some("RequestLimitExceeded".into()), "slow down", true);
+//! assert!(StepError::from(throttled).is_retryable());
+//! ```
+
+mod account;
+mod error;
+mod options;
+pub mod ports;
+pub mod sdk;
+mod stats;
+pub mod steps;
+
+pub use account::{Account, AccountRole, AwsAccounts};
+pub use error::{AwsError, AwsResult, ProviderError, Service};
+pub use options::AwsOptions;
+pub use stats::{CallCount, CallKind, CallStats};

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::StepError;
-use crate::blueprint::Address;
+use crate::blueprint::{Address, OutputRef, ResolveError, Resolver, Value};
 
 /// The named values a step produces (a file-system id, a role ARN), for the steps that depend
 /// on it and for `destroy`, which needs them to find what to remove.
@@ -131,6 +131,49 @@ impl Inputs {
     /// Every dependency's outputs.
     pub fn iter(&self) -> impl Iterator<Item = (&Address, &StepOutputs)> {
         self.0.iter()
+    }
+}
+
+/// Templates rendered during apply read other steps' outputs from the inputs: a string output
+/// as itself, anything else as its JSON text.
+impl Resolver for Inputs {
+    fn resolve(&self, output: &OutputRef) -> Result<String, ResolveError> {
+        match self
+            .outputs(&output.step)
+            .and_then(|o| o.value(&output.output))
+        {
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(other) => Ok(other.to_string()),
+            None => Err(ResolveError(output.clone())),
+        }
+    }
+}
+
+impl<T: Clone + DeserializeOwned> Value<T> {
+    /// The value: the spec's, or the producing step's output read from `inputs`.
+    ///
+    /// ```
+    /// use xefs_core::blueprint::{Address, OutputRef, Value};
+    /// use xefs_core::step::{Inputs, StepOutputs};
+    ///
+    /// let fs = Address::parse("storage.efs.file-system")?;
+    /// let inputs = Inputs::new().with(fs.clone(), StepOutputs::new().with("file_system_id", "fs-1")?);
+    /// let v: Value<String> = Value::After(OutputRef { step: fs, output: "file_system_id".into() });
+    /// assert_eq!(v.get(&inputs)?, "fs-1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get(&self, inputs: &Inputs) -> Result<T, StepError> {
+        match self {
+            Value::Known(v) => Ok(v.clone()),
+            Value::After(r) => inputs.get(&r.step, &r.output),
+        }
+    }
+}
+
+impl OutputRef {
+    /// Reads this output from `inputs` as `T`.
+    pub fn get<T: DeserializeOwned>(&self, inputs: &Inputs) -> Result<T, StepError> {
+        inputs.get(&self.step, &self.output)
     }
 }
 

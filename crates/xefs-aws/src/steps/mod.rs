@@ -1,0 +1,6 @@
+//! The AWS steps of the blueprint, each an implementation of [`xefs_core::step::Step`] over the
+//! ports of one account (or both, for preflight).
+
+mod guard;
+
+pub use guard::require_stack_tag;
