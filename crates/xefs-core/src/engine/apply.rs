@@ -163,6 +163,8 @@ struct Applied {
 enum Decided {
     /// A read-only step ran.
     Read(StepOutputs),
+    /// The step does not apply; journaled like a read, so destroy leaves it alone.
+    NotApplicable,
     /// A mutating step is as desired now.
     Settled {
         outcome: Outcome,
@@ -224,6 +226,10 @@ impl ApplyTask {
     /// observe → (ensure unless present and as desired).
     async fn attempt(&self, progress: &mut Progress) -> Result<Decided, AttemptError> {
         let observation = self.step.observe(&self.ctx).await?;
+        if let Observation::NotApplicable { reason } = &observation {
+            tracing::info!(address = %self.address, %reason, "step does not apply; skipped");
+            return Ok(Decided::NotApplicable);
+        }
         if !self.step.mutates() {
             let ensured = self.step.ensure(&self.ctx, &observation).await?;
             return Ok(Decided::Read(ensured.outputs));
@@ -246,6 +252,7 @@ impl ApplyTask {
                 });
             }
             Observation::Absent => (Observed::Absent, Vec::new()),
+            Observation::NotApplicable { .. } => return Ok(Decided::NotApplicable),
             Observation::Drifted { diff, .. } => (
                 Observed::Drifted,
                 diff.iter().map(|d| d.field.clone()).collect(),
@@ -289,8 +296,10 @@ impl ApplyTask {
         decided: Result<Decided, StepError>,
         progress: &Progress,
     ) -> Result<Result<Applied, StepError>, StateError> {
+        let not_applicable = matches!(decided, Ok(Decided::NotApplicable));
         let (outcome, outputs, recovered) = match decided {
             Ok(Decided::Read(outputs)) => (Outcome::Read, outputs, false),
+            Ok(Decided::NotApplicable) => (Outcome::Read, StepOutputs::new(), false),
             Ok(Decided::Settled {
                 outcome,
                 outputs,
@@ -326,6 +335,7 @@ impl ApplyTask {
             )?;
         }
         let change = match outcome {
+            Outcome::Read if not_applicable => Change::NotApplicable,
             Outcome::Created => Change::Created,
             Outcome::Updated => Change::Updated,
             Outcome::Read => Change::Read,

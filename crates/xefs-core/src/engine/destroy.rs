@@ -243,7 +243,7 @@ impl RemoveTask {
             || self.entry.outputs.is_none();
         let (outputs, observed): (StepOutputs, Observed) = if uncertain {
             match self.step.observe(&self.ctx).await? {
-                Observation::Absent => return Ok(true),
+                Observation::Absent | Observation::NotApplicable { .. } => return Ok(true),
                 Observation::Present(outputs) => (outputs, Observed::Present),
                 Observation::Drifted { outputs, .. } => (outputs, Observed::Drifted),
             }

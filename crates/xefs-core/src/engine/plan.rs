@@ -33,6 +33,8 @@ pub enum Action {
     Read,
     /// Remove the resource (`destroy`).
     Delete,
+    /// Nothing to do: the step does not apply to this stack, for this reason.
+    NotApplicable(String),
 }
 
 /// One line of a plan.
@@ -64,9 +66,12 @@ pub struct Plan {
 impl Plan {
     /// True when applying would change anything (create, update, adopt or delete).
     pub fn has_changes(&self) -> bool {
-        self.changes
-            .iter()
-            .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
+        self.changes.iter().any(|c| {
+            !matches!(
+                c.action,
+                Action::NoOp | Action::Read | Action::NotApplicable(_)
+            )
+        })
     }
 }
 
@@ -183,20 +188,21 @@ impl Job for PlanJob<'_> {
     fn launch(&mut self, i: usize) -> Launch<Self::Output> {
         let bound = self.plan.step(i);
         let mut inputs = Inputs::new();
+        let mut all_known = true;
         for &d in &self.plan.deps[i] {
             match &self.outputs[d] {
                 Some(outputs) => inputs.insert(self.plan.step(d).address.clone(), outputs.clone()),
-                None => {
-                    let action = if bound.step.mutates() {
-                        Action::Create
-                    } else {
-                        Action::Read
-                    };
-                    let change = self.change(i, action, true);
-                    self.changes.push(change);
-                    return Launch::Done(true);
-                }
+                None => all_known = false,
             }
+        }
+        if !all_known {
+            let change = match bound.step.not_applicable(&inputs) {
+                Some(reason) => self.change(i, Action::NotApplicable(reason), false),
+                None if bound.step.mutates() => self.change(i, Action::Create, true),
+                None => self.change(i, Action::Read, true),
+            };
+            self.changes.push(change);
+            return Launch::Done(true);
         }
         let ctx = self.engine.context(&bound.address, inputs);
         let step = bound.step.clone();
@@ -260,6 +266,7 @@ impl Job for PlanJob<'_> {
         });
         let ownership = self.state.resource(&address).and_then(|r| r.ownership);
         let action = match (&observation, bound.step.mutates()) {
+            (Observation::NotApplicable { reason }, _) => Action::NotApplicable(reason.clone()),
             (_, false) => Action::Read,
             (Observation::Absent, true) => Action::Create,
             (Observation::Drifted { diff, .. }, true) => Action::Update(diff.clone()),

@@ -70,6 +70,11 @@ impl ApplyReport {
         self.count(Change::Read)
     }
 
+    /// Steps that did not apply to this stack ([`Change::NotApplicable`]).
+    pub fn not_applicable(&self) -> usize {
+        self.count(Change::NotApplicable)
+    }
+
     /// Pre-existing resources taken over.
     pub fn adopted(&self) -> usize {
         self.steps.iter().filter(|s| s.adopted).count()

@@ -128,6 +128,7 @@ impl World {
             fail_after_create: false,
             until_cancelled: false,
             secret_output: false,
+            not_applicable: None,
         }
     }
 
@@ -165,9 +166,16 @@ pub(crate) struct TestStep {
     fail_after_create: bool,
     until_cancelled: bool,
     secret_output: bool,
+    not_applicable: Option<String>,
 }
 
 impl TestStep {
+    /// `observe` says the step does not apply, for this reason.
+    pub(crate) fn not_applicable(mut self, reason: &str) -> Self {
+        self.not_applicable = Some(reason.to_owned());
+        self
+    }
+
     pub(crate) fn deps(mut self, deps: &[&str]) -> Self {
         self.deps = deps.iter().map(|d| (*d).to_owned()).collect();
         self
@@ -266,9 +274,18 @@ impl Step for TestStep {
         self.duration
     }
 
+    fn not_applicable(&self, _available: &crate::step::Inputs) -> Option<String> {
+        self.not_applicable.clone()
+    }
+
     async fn observe(&self, ctx: &StepContext) -> Result<Observation, StepError> {
         let start = self.world.begin();
         let result = (|| {
+            if let Some(reason) = &self.not_applicable {
+                return Ok(Observation::NotApplicable {
+                    reason: reason.clone(),
+                });
+            }
             let desired = self.desired(ctx)?;
             if self.read_only {
                 let r = Resource {

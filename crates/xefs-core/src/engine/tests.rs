@@ -567,3 +567,40 @@ fn change_names_are_stable() {
         Some("\"created\"")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_step_that_does_not_apply_is_shown_skipped_and_never_removed() -> TestResult {
+    let (world, h) = (World::new(), Harness::new()?);
+    let plan = BoundPlan::new(vec![
+        world.step("vpc").bind(),
+        world
+            .step("client-access")
+            .deps(&["vpc"])
+            .not_applicable("no node role is known")
+            .bind(),
+    ])?;
+    let mut state = h.state()?;
+    let planned = engine().plan(&plan, &state).await?;
+    assert_eq!(
+        planned.changes[1].action,
+        Action::NotApplicable("no node role is known".into())
+    );
+    let report = engine().apply(&plan, &mut state).await?;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!((report.created(), report.not_applicable()), (1, 1));
+    assert_eq!(world.count("ensure"), 1);
+    assert_eq!(
+        state
+            .resource(&addr("client-access"))
+            .and_then(|r| r.ownership),
+        Some(Ownership::Read)
+    );
+    // A second plan changes nothing; destroy removes only the created step.
+    assert!(!engine().plan(&plan, &state).await?.has_changes());
+    let destroyed = engine()
+        .destroy(&plan, &mut state, DestroyOptions::default())
+        .await?;
+    assert!(destroyed.is_success(), "{destroyed:?}");
+    assert_eq!(world.count("remove"), 1);
+    Ok(())
+}

@@ -40,6 +40,14 @@ pub trait Step: Send + Sync {
         std::time::Duration::from_secs(1)
     }
 
+    /// Whether the step can already tell, from the outputs of those dependencies that exist,
+    /// that it will not apply to this stack ([`Observation::NotApplicable`]). Plans ask it
+    /// about steps they cannot observe yet because another dependency does not exist, so the
+    /// reason shows before the first apply.
+    fn not_applicable(&self, _available: &Inputs) -> Option<String> {
+        None
+    }
+
     /// Reads the live resource: absent, present, or drifted with a field-level diff.
     async fn observe(&self, ctx: &StepContext) -> Result<Observation, StepError>;
 

@@ -46,13 +46,20 @@ pub enum Observation {
         /// What differs, field by field.
         diff: Vec<FieldDiff>,
     },
+    /// The step does not apply to this stack as things stand (e.g. EFS client access when no
+    /// worker-node role can be known): the plan shows the reason and `apply` skips it, without
+    /// failing. It has no outputs and nothing to remove.
+    NotApplicable {
+        /// Why, in words for the plan.
+        reason: String,
+    },
 }
 
 impl Observation {
     /// The live resource's outputs, unless it is absent.
     pub fn outputs(&self) -> Option<&StepOutputs> {
         match self {
-            Observation::Absent => None,
+            Observation::Absent | Observation::NotApplicable { .. } => None,
             Observation::Present(outputs) | Observation::Drifted { outputs, .. } => Some(outputs),
         }
     }
@@ -75,6 +82,8 @@ pub enum Change {
     Unchanged,
     /// A read-only step (discovery, preflight) ran; nothing was mutated.
     Read,
+    /// The step did not apply to this stack ([`Observation::NotApplicable`]); nothing was done.
+    NotApplicable,
 }
 
 /// The result of a successful `ensure`: what changed and the resource's outputs.
