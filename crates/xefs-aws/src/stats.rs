@@ -27,9 +27,12 @@ pub struct CallCount {
     pub writes: u64,
 }
 
+/// Calls counted per service and API call name.
+type Counts = BTreeMap<(Service, &'static str), (CallKind, u64)>;
+
 /// A shared, cloneable call counter; the SDK adapters of both accounts can share one.
 #[derive(Debug, Clone, Default)]
-pub struct CallStats(Arc<Mutex<BTreeMap<(Service, &'static str), (CallKind, u64)>>>);
+pub struct CallStats(Arc<Mutex<Counts>>);
 
 impl CallStats {
     /// A counter at zero.

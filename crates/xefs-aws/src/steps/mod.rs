@@ -2,5 +2,7 @@
 //! ports of one account (or both, for preflight).
 
 mod guard;
+#[cfg(test)]
+mod test_support;
 
 pub use guard::require_stack_tag;
