@@ -207,7 +207,11 @@ impl Blueprint {
             addr::PREFLIGHT,
             Target::BothAccounts,
             Phase::Aws,
-            &[addr::CLUSTER_DISCOVERY, addr::STORAGE_DISCOVERY],
+            &[
+                addr::OPENSHIFT_DISCOVERY,
+                addr::CLUSTER_DISCOVERY,
+                addr::STORAGE_DISCOVERY,
+            ],
             "check caller identities, VPC CIDRs, the OIDC provider and zone coverage".into(),
             StepSpec::Preflight(Preflight {
                 cluster_account: a_id.clone(),
@@ -246,7 +250,7 @@ impl Blueprint {
             addr::CSI_ROLE,
             Target::ClusterAccount,
             Phase::Aws,
-            &[addr::PREFLIGHT],
+            &[addr::OPENSHIFT_DISCOVERY, addr::PREFLIGHT],
             format!(
                 "IAM role {} (web identity for the CSI operator and controller)",
                 spec.iam.csi_role_name
@@ -317,7 +321,7 @@ impl Blueprint {
                 addr::PEERING_DNS,
                 Target::StorageAccount,
                 Phase::Aws,
-                &[addr::PEERING_ACCEPT],
+                &[addr::PEERING, addr::PEERING_ACCEPT],
                 "allow DNS resolution from the remote VPC".into(),
                 StepSpec::PeeringDnsResolution(PeeringDnsResolution {
                     peering: peering.clone(),
@@ -328,7 +332,7 @@ impl Blueprint {
             addr::CLUSTER_ROUTES,
             Target::ClusterAccount,
             Phase::Aws,
-            &[addr::PEERING_ACCEPT, addr::CLUSTER_DISCOVERY],
+            &[addr::PEERING, addr::PEERING_ACCEPT, addr::CLUSTER_DISCOVERY],
             format!(
                 "route {} through the peering in every worker route table",
                 spec.storage.vpc_cidr
@@ -344,7 +348,7 @@ impl Blueprint {
             addr::STORAGE_ROUTES,
             Target::StorageAccount,
             Phase::Aws,
-            &[addr::PEERING_ACCEPT, addr::STORAGE_DISCOVERY],
+            &[addr::PEERING, addr::PEERING_ACCEPT, addr::STORAGE_DISCOVERY],
             format!(
                 "route {} through the peering in every mount-target route table",
                 spec.cluster.vpc_cidr
@@ -645,6 +649,7 @@ impl Blueprint {
             &[
                 addr::CSI_DRIVER,
                 addr::SECRET_READER,
+                addr::FILE_SYSTEM,
                 addr::MOUNT_TARGETS,
                 addr::CSI_ATTACHMENT,
                 addr::CROSS_ACCOUNT_ATTACHMENT,

@@ -61,6 +61,16 @@ pub enum EngineError {
         /// The steps of the cycle, in dependency order, the first repeated at the end.
         cycle: Vec<Address>,
     },
+    /// No provider can run these steps (e.g. cluster steps without cluster access).
+    #[error(
+        "no provider can run {}: {}",
+        if unbound.len() == 1 { "this step" } else { "these steps" },
+        unbound.iter().map(|(a, t)| format!("`{a}` ({})", t.label())).collect::<Vec<_>>().join(", ")
+    )]
+    Unbound {
+        /// Each step with where it acts.
+        unbound: Vec<(Address, crate::blueprint::Target)>,
+    },
     /// Some steps could not be observed; every failure is listed.
     #[error("could not observe {} step(s): {}", failures.len(), list(failures))]
     PlanFailed {

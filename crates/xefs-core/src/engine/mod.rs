@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod options;
 mod plan;
+mod provider;
 mod rate_limit;
 mod report;
 mod retry;
@@ -35,6 +36,7 @@ pub use error::{EngineError, Skipped, StepFailure};
 pub use events::{Event, EventSink};
 pub use options::{EngineOptions, RetryPolicy};
 pub use plan::{Action, Plan, PlannedChange};
+pub use provider::Provider;
 pub use rate_limit::{RateLimit, RateLimits, RateLimitsBuilder};
 pub use report::{ApplyReport, DestroyReport, RemovedStep, StepReport};
 

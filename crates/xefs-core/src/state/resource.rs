@@ -1,10 +1,13 @@
 //! What the journal says about one step, replayed record by record.
 
+use serde::Serialize;
+
 use super::{Entry, Observed, Op, Outcome};
 use crate::step::StepOutputs;
 
 /// Who is responsible for a resource, which decides what `destroy` removes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Ownership {
     /// xefs created it (observed absent, then ensured): `destroy` removes it.
     Created,
@@ -19,7 +22,7 @@ pub enum Ownership {
 }
 
 /// An intent without a result: a call that was in flight when the last run stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct InFlight {
     /// The call.
     pub op: Op,
@@ -30,7 +33,7 @@ pub struct InFlight {
 }
 
 /// The replayed state of one step.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ResourceState {
     /// Who owns the resource; `None` when xefs knows of none (never seen, or removed).
     pub ownership: Option<Ownership>,
