@@ -403,6 +403,7 @@ impl Blueprint {
                     .unwrap_or_default()
             ),
             StepSpec::FileSystem(FileSystem {
+                vpc_id: spec.storage.vpc_id.clone(),
                 creation_token: spec.creation_token().to_owned(),
                 performance_mode: spec.efs.performance_mode,
                 throughput_mode: spec.efs.throughput_mode,

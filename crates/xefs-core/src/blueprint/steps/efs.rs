@@ -3,13 +3,16 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::blueprint::{OutputRef, PolicyTemplate, Value};
-use crate::ids::{AzId, FileSystemId, SecurityGroupId};
+use crate::ids::{AzId, FileSystemId, SecurityGroupId, VpcId};
 use crate::spec::{PerformanceMode, ThroughputMode};
 
 /// The EFS file system, created with the stack name as creation token so that a retried
 /// create returns the same file system. Outputs `file_system_id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileSystem {
+    /// B's VPC: with One Zone storage, the zone *name* `CreateFileSystem` wants is read from
+    /// B's subnet in the spec's zone id (names are shuffled per account, ids are not).
+    pub vpc_id: VpcId,
     /// The creation token.
     pub creation_token: String,
     /// Performance mode.
