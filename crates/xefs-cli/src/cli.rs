@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Cross-account Amazon EFS on Red Hat OpenShift Service on AWS: planned, resumable, undoable.
 #[derive(Debug, Parser)]
@@ -18,6 +18,97 @@ pub struct Cli {
 pub enum Command {
     /// Write every IAM document, manifest, the manual procedure and plan.json, touching no cloud.
     Render(RenderArgs),
+    /// Show what `apply` would change, reading the live resources (no writes).
+    Plan(PlanArgs),
+    /// Create or update everything the stack needs, resuming where an earlier run stopped.
+    Apply(ApplyArgs),
+    /// Delete what xefs created for the stack, dependents first; leave everything else.
+    Destroy(DestroyArgs),
+    /// Show what the state directory records about the stack (no cloud calls).
+    Status(StatusArgs),
+}
+
+/// A part of the procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PhaseArg {
+    /// The steps in AWS accounts A and B.
+    Aws,
+    /// The steps on the OpenShift cluster.
+    Cluster,
+    /// The end-to-end write/read check.
+    Verify,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// One JSON document on stdout, for scripts (progress still goes to stderr).
+    Json,
+}
+
+/// Which stack, which part of it, and where its state lives.
+#[derive(Debug, Args)]
+pub struct StackArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Only these phases (and the read-only steps they need); every phase when absent.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "PHASE")]
+    pub phase: Vec<PhaseArg>,
+    /// The state directory; the stack's journal is `<DIR>/<stack>/journal.jsonl`.
+    #[arg(long, value_name = "DIR", default_value = ".xefs")]
+    pub state: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+}
+
+/// `xefs plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// Exit 2 when changes are pending, 0 when none (1 on failure), as `terraform plan` does.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+/// `xefs apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `xefs destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// Destroy without asking (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Also delete a file system that holds data (refused otherwise).
+    #[arg(long)]
+    pub delete_data: bool,
+}
+
+/// `xefs status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The state directory.
+    #[arg(long, value_name = "DIR", default_value = ".xefs")]
+    pub state: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
 }
 
 /// Where the stack's config comes from.

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use xefs_core::engine::EngineError;
 use xefs_core::spec::{SpecError, SpecErrors, ValueSource};
 
 use crate::exit;
@@ -29,6 +30,33 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// Some other I/O failed.
+    #[error("could not {what}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A command that changes things was run without a terminal and without `--yes`.
+    #[error("refusing to change anything without confirmation: stdin is not a terminal")]
+    NeedsConfirmation,
+    /// Connecting to AWS, or confirming the accounts' identities, failed: nothing was written.
+    #[error(transparent)]
+    Provider(xefs_aws::ProviderError),
+    /// Some selected steps have no provider.
+    #[error("{}", EngineError::Unbound { unbound: unbound.clone() })]
+    Unbound {
+        /// The steps and where they act.
+        unbound: Vec<(xefs_core::blueprint::Address, xefs_core::blueprint::Target)>,
+    },
+    /// The engine could not run (a plan's observations failed, a cycle, cancellation).
+    #[error(transparent)]
+    Engine(EngineError),
+    /// The state directory could not be used (locked by another run, unreadable).
+    #[error(transparent)]
+    State(xefs_core::state::StateError),
 }
 
 fn count(n: usize) -> String {
@@ -56,8 +84,14 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Config { .. } => exit::USAGE,
-            CliError::Write { .. } => exit::FAILURE,
+            CliError::Config { .. } | CliError::NeedsConfirmation | CliError::Unbound { .. } => {
+                exit::USAGE
+            }
+            CliError::Write { .. }
+            | CliError::Io { .. }
+            | CliError::Provider(_)
+            | CliError::Engine(_)
+            | CliError::State(_) => exit::FAILURE,
         }
     }
 }
@@ -66,17 +100,63 @@ impl Diagnostic for CliError {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         Some(Box::new(match self {
             CliError::Config { .. } => "xefs::config",
-            CliError::Write { .. } => "xefs::io",
+            CliError::Write { .. } | CliError::Io { .. } => "xefs::io",
+            CliError::NeedsConfirmation => "xefs::confirm",
+            CliError::Provider(xefs_aws::ProviderError::WrongAccount { .. }) => {
+                "xefs::wrong-account"
+            }
+            CliError::Provider(_) => "xefs::aws",
+            CliError::Unbound { .. } => "xefs::phase",
+            CliError::Engine(_) => "xefs::engine",
+            CliError::State(_) => "xefs::state",
         }))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        match self {
-            CliError::Config { .. } => Some(Box::new(
-                "fix the keys named above; nothing was created or written",
-            )),
-            CliError::Write { .. } => Some(Box::new("check that the directory is writable")),
-        }
+        let help: String = match self {
+            CliError::Config { .. } => {
+                "fix the keys named above; nothing was created or written".into()
+            }
+            CliError::Write { .. } => "check that the directory is writable".into(),
+            CliError::Io { .. } => return None,
+            CliError::NeedsConfirmation => {
+                "pass --yes to proceed without a prompt (e.g. in CI)".into()
+            }
+            CliError::Provider(xefs_aws::ProviderError::WrongAccount { role, .. }) => format!(
+                "nothing was read or written; point the credentials for {role} at the right account ({})",
+                match role {
+                    xefs_aws::AccountRole::Cluster => "cluster.profile or the default chain",
+                    xefs_aws::AccountRole::Storage => {
+                        "storage.profile, storage.assume_role_arn or the default chain"
+                    }
+                }
+            ),
+            CliError::Provider(xefs_aws::ProviderError::Config { .. }) => {
+                "check the AWS profiles named in the config (`aws configure list-profiles`)".into()
+            }
+            CliError::Provider(_) => {
+                "nothing was written; check the credentials and network access to AWS".into()
+            }
+            CliError::Unbound { unbound } => {
+                if unbound
+                    .iter()
+                    .any(|(a, _)| a.as_str() == "openshift.discovery")
+                {
+                    "the AWS steps need values read from the cluster: name cluster.oidc_provider and cluster.worker_subnets in the config, or run the cluster phase too".into()
+                } else {
+                    "run only the phases this build can run, e.g. --phase aws".into()
+                }
+            }
+            CliError::Engine(EngineError::PlanFailed { .. }) => {
+                "nothing was changed; fix the errors above and plan again".into()
+            }
+            CliError::Engine(_) => return None,
+            CliError::State(_) => {
+                "another xefs run may hold the lock; wait for it, or check the state directory"
+                    .into()
+            }
+        };
+        Some(Box::new(help))
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
@@ -84,7 +164,7 @@ impl Diagnostic for CliError {
             CliError::Config { errors, .. } => {
                 Some(Box::new(errors.iter().map(|e| e as &dyn Diagnostic)))
             }
-            CliError::Write { .. } => None,
+            _ => None,
         }
     }
 }

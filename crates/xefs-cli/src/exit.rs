@@ -6,3 +6,5 @@ pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
 /// Bad arguments or a bad config: nothing was done.
 pub const USAGE: u8 = 2;
+/// `plan --detailed-exitcode`: the plan succeeded and changes are pending.
+pub const CHANGES_PENDING: u8 = 2;

@@ -1,12 +1,15 @@
 //! `xefs`: cross-account Amazon EFS on ROSA, planned and undoable.
 //!
 //! The binary only wires: it parses arguments, loads the config, calls the library and renders
-//! the result. Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+//! the result. Exit codes: 0 success, 1 failure, 2 usage or configuration error (and, with
+//! `plan --detailed-exitcode`, 2 when changes are pending).
 
 mod cli;
 mod commands;
 mod diagnostics;
 mod exit;
+mod output;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -15,7 +18,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
-        Ok(()) => ExitCode::from(exit::SUCCESS),
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             let code = err.exit_code();
             eprintln!("{:?}", miette::Report::new(err));

@@ -1,7 +1,7 @@
 //! The SDK adapters against moto server: real `aws-sdk-*` clients talking to a real
 //! implementation of the AWS APIs, in several accounts at once.
 //!
-//! One moto server serves the whole binary ([`support::Moto::shared`]); each test works in
+//! One moto server serves the whole binary ([`xefs_moto::Moto::shared`]); each test works in
 //! fresh account ids, so tests run concurrently and never see each other's resources. Needs
 //! `moto_server` on `PATH` (`pip install 'moto[server]'`).
 //!
@@ -12,4 +12,5 @@
 
 mod adapters;
 mod connect;
-mod support;
+
+use xefs_moto as support;

@@ -6,11 +6,14 @@
 //! account `<ID>`, and keeps each account's resources apart. So each test takes fresh account
 //! ids and cannot see (or break) what another test created, while all tests share one server.
 //!
-//! ```ignore
+//! ```no_run
+//! # async fn demo() {
+//! use xefs_moto::{self as support, Moto, fresh_account_id};
 //! let moto = Moto::shared();
 //! let id = fresh_account_id();
 //! let account = support::account(moto, &id).await; // xefs ports, acting in `id`
 //! let raw = aws_sdk_ec2::Client::new(&support::sdk_config(moto, &id).await); // raw SDK
+//! # }
 //! ```
 
 pub mod moto;
@@ -28,10 +31,6 @@ use xefs_aws::{Account, AccountRole, CallStats};
 use xefs_core::ids::{AccountId, Region};
 
 pub use moto::Moto;
-#[allow(
-    unused_imports,
-    reason = "part of the support API (the types of TwoAccountWorld's fields), for every test module"
-)]
 pub use world::{TwoAccountWorld, Worker, WorldAccount, WorldOptions, WorldSubnet};
 
 /// The region every moto test works in (moto names its zones `us-east-1a` → `use1-az6`,

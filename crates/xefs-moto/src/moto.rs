@@ -25,7 +25,7 @@ exit 0
 /// A running moto server (`moto_server -H 127.0.0.1 -p PORT`).
 ///
 /// Tests share one through [`Moto::shared`]; isolation comes from giving each test its own
-/// fresh account ids (see [`super::fresh_account_id`]), since moto keeps every account's
+/// fresh account ids (see [`crate::fresh_account_id`]), since moto keeps every account's
 /// resources apart.
 pub struct Moto {
     endpoint: String,

@@ -25,7 +25,7 @@ use xefs_core::ids::{
 };
 use xefs_core::spec::StackSpec;
 
-use super::{Moto, Ports, config_for, credentials, fresh_account_id, options, region};
+use crate::{Moto, Ports, config_for, credentials, fresh_account_id, options, region};
 
 /// The OIDC issuer registered in account A.
 pub const OIDC_ISSUER: &str = "https://oidc.example.com/abc123";
@@ -302,7 +302,7 @@ account_id = "{b}"
 vpc_id = "{b_vpc}"
 vpc_cidr = "{b_cidr}"
 "#,
-            region = super::REGION,
+            region = crate::REGION,
             a = self.cluster.id,
             a_vpc = self.cluster.vpc_id,
             a_cidr = self.cluster.vpc_cidr,

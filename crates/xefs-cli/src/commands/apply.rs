@@ -1,0 +1,78 @@
+//! `xefs apply`: make the stack so, resuming where an earlier run stopped.
+
+use xefs_aws::AwsOptions;
+
+use super::session::{Session, confirm};
+use crate::cli::{ApplyArgs, OutputFormat};
+use crate::diagnostics::CliError;
+use crate::{exit, output, progress};
+
+pub async fn run(args: &ApplyArgs) -> Result<u8, CliError> {
+    let session = Session::load(&args.stack)?;
+    // Refuse before any call: a script without --yes must not get half an apply.
+    if !args.yes {
+        confirm_possible()?;
+    }
+    let (aws, stats) = session.connect(AwsOptions::default()).await?;
+    let plan = session.bind(&[&aws])?;
+    let mut state = session.open_state()?;
+    let (engine, events) = session.engine();
+    let printer = tokio::spawn(progress::print(events));
+    if !args.yes {
+        // Show the plan and ask. With --yes the apply observes each step itself, so the plan
+        // pass (one read per resource) is skipped.
+        let planned = engine.plan(&plan, &state).await.map_err(CliError::Engine)?;
+        eprint!("{}", output::plan_text(&planned, false));
+        if !planned.has_changes() {
+            drop(engine);
+            let _ = printer.await;
+            finish_without_changes(&session, &stats);
+            return Ok(exit::SUCCESS);
+        }
+        if !confirm("Apply these changes?", false)? {
+            eprintln!("Apply cancelled: nothing was changed.");
+            return Ok(exit::FAILURE);
+        }
+    }
+    let result = engine.apply(&plan, &mut state).await;
+    drop(engine);
+    let _ = printer.await;
+    let report = result.map_err(CliError::Engine)?;
+    match session.output {
+        OutputFormat::Json => println!(
+            "{:#}",
+            output::apply_json(session.spec.name.as_str(), &report, &stats)
+        ),
+        OutputFormat::Text => print!("{}", output::apply_text(&report, &stats)),
+    }
+    Ok(if report.is_success() {
+        exit::SUCCESS
+    } else {
+        exit::FAILURE
+    })
+}
+
+fn confirm_possible() -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        Err(CliError::NeedsConfirmation)
+    }
+}
+
+fn finish_without_changes(session: &Session, stats: &xefs_aws::CallStats) {
+    match session.output {
+        OutputFormat::Json => println!(
+            "{:#}",
+            serde_json::json!({
+                "format_version": 1,
+                "stack": session.spec.name.as_str(),
+                "success": true,
+                "summary": output::Summary::default(),
+                "calls": output::Calls::from(stats),
+            })
+        ),
+        OutputFormat::Text => println!("No changes: the stack matches its config."),
+    }
+}

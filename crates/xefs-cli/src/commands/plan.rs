@@ -1,0 +1,34 @@
+//! `xefs plan`: observe every step, read-only, and say what `apply` would change.
+
+use xefs_aws::AwsOptions;
+
+use super::session::Session;
+use crate::cli::{OutputFormat, PlanArgs};
+use crate::diagnostics::CliError;
+use crate::{exit, output, progress};
+
+/// Returns the exit code: with `--detailed-exitcode`, 2 when changes are pending.
+pub async fn run(args: &PlanArgs) -> Result<u8, CliError> {
+    let session = Session::load(&args.stack)?;
+    let (aws, stats) = session.connect(AwsOptions::default()).await?;
+    let plan = session.bind(&[&aws])?;
+    let state = session.open_state()?;
+    let (engine, events) = session.engine();
+    let printer = tokio::spawn(progress::print(events));
+    let result = engine.plan(&plan, &state).await;
+    drop(engine);
+    let _ = printer.await;
+    let planned = result.map_err(CliError::Engine)?;
+    match session.output {
+        OutputFormat::Json => println!(
+            "{:#}",
+            output::plan_json(session.spec.name.as_str(), &planned, &stats)
+        ),
+        OutputFormat::Text => print!("{}", output::plan_text(&planned, false)),
+    }
+    Ok(if args.detailed_exitcode && planned.has_changes() {
+        exit::CHANGES_PENDING
+    } else {
+        exit::SUCCESS
+    })
+}

@@ -1,0 +1,113 @@
+//! What `plan`, `apply` and `destroy` share: load the stack, pick its phases, connect to the
+//! accounts, bind the steps, and open the state.
+
+use std::io::IsTerminal;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+use xefs_aws::sdk::{ConnectOptions, connect};
+use xefs_aws::{AwsOptions, AwsProvider, CallStats};
+use xefs_core::blueprint::{Blueprint, Phase};
+use xefs_core::engine::{BoundPlan, Engine, EngineError, EngineOptions, Event, Provider};
+use xefs_core::spec::StackSpec;
+use xefs_core::state::StackState;
+
+use crate::cli::{OutputFormat, PhaseArg, StackArgs};
+use crate::diagnostics::CliError;
+
+/// A loaded stack and the part of its blueprint this command runs.
+pub struct Session {
+    pub spec: StackSpec,
+    pub blueprint: Blueprint,
+    pub output: OutputFormat,
+    state_root: std::path::PathBuf,
+}
+
+impl Session {
+    /// Loads and validates the config and selects the phases; touches no cloud.
+    pub fn load(args: &StackArgs) -> Result<Self, CliError> {
+        let spec = super::load_spec(&args.config)?;
+        let phases: Vec<Phase> = if args.phase.is_empty() {
+            vec![Phase::Aws, Phase::Cluster, Phase::Verify]
+        } else {
+            args.phase
+                .iter()
+                .map(|p| match p {
+                    PhaseArg::Aws => Phase::Aws,
+                    PhaseArg::Cluster => Phase::Cluster,
+                    PhaseArg::Verify => Phase::Verify,
+                })
+                .collect()
+        };
+        let blueprint = Blueprint::build(&spec).select(&phases);
+        Ok(Self {
+            spec,
+            blueprint,
+            output: args.output,
+            state_root: args.state.clone(),
+        })
+    }
+
+    /// Connects to both accounts and confirms each one's identity before anything else: with
+    /// credentials for the wrong account, nothing is read or written.
+    pub async fn connect(&self, options: AwsOptions) -> Result<(AwsProvider, CallStats), CliError> {
+        let stats = CallStats::new();
+        let accounts = connect(
+            &self.spec,
+            &ConnectOptions::default().with_stats(stats.clone()),
+        )
+        .await
+        .map_err(CliError::Provider)?;
+        accounts
+            .verify_identities()
+            .await
+            .map_err(CliError::Provider)?;
+        Ok((AwsProvider::new(accounts, options), stats))
+    }
+
+    /// Binds the selected steps; a step no provider runs is a usage error naming it.
+    pub fn bind(&self, providers: &[&dyn Provider]) -> Result<BoundPlan, CliError> {
+        BoundPlan::bind(&self.blueprint, providers).map_err(|e| match e {
+            EngineError::Unbound { unbound } => CliError::Unbound { unbound },
+            other => CliError::Engine(other),
+        })
+    }
+
+    /// Opens (and locks) the stack's state.
+    pub fn open_state(&self) -> Result<StackState, CliError> {
+        StackState::open(&self.state_root, &self.spec.name).map_err(CliError::State)
+    }
+
+    /// An engine whose events are printed as progress lines on stderr, and which stops
+    /// starting steps on Ctrl-C.
+    pub fn engine(&self) -> (Engine, UnboundedReceiver<Event>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let engine = Engine::new(EngineOptions::default()).with_events(tx);
+        let cancel = engine.cancel_token().clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("interrupted: finishing the calls in flight, starting nothing new");
+                cancel.cancel();
+            }
+        });
+        (engine, rx)
+    }
+}
+
+/// Asks "question [y/N]" on a terminal; without one, `--yes` is required.
+pub fn confirm(question: &str, yes: bool) -> Result<bool, CliError> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::NeedsConfirmation);
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|source| CliError::Io {
+            what: "read the answer".into(),
+            source,
+        })?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}

@@ -1,0 +1,382 @@
+//! What `plan`, `apply`, `destroy` and `status` print: text for people, and JSON documents
+//! (`format_version` 1) for scripts. The JSON field names are an interface: add, never rename.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use xefs_aws::{CallCount, CallStats};
+use xefs_core::blueprint::{Address, Target};
+use xefs_core::engine::{Action, ApplyReport, DestroyReport, Plan, PlannedChange};
+use xefs_core::state::ResourceState;
+use xefs_core::step::Change;
+
+/// The JSON documents' version.
+const FORMAT_VERSION: u32 = 1;
+
+/// Calls made by the command, in all and per service.
+#[derive(Debug, Serialize)]
+pub struct Calls {
+    pub reads: u64,
+    pub writes: u64,
+    pub by_service: BTreeMap<&'static str, CallCount>,
+}
+
+impl From<&CallStats> for Calls {
+    fn from(stats: &CallStats) -> Self {
+        let total = stats.total();
+        Calls {
+            reads: total.reads,
+            writes: total.writes,
+            by_service: stats.by_service(),
+        }
+    }
+}
+
+/// How many steps each action or change concerns.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub deleted: usize,
+    pub adopted: usize,
+    pub read: usize,
+    pub not_applicable: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct FailureJson {
+    address: Address,
+    attempts: u32,
+    code: Option<String>,
+    error: String,
+}
+
+fn failures(failures: &[xefs_core::engine::StepFailure]) -> Vec<FailureJson> {
+    failures
+        .iter()
+        .map(|f| FailureJson {
+            address: f.address.clone(),
+            attempts: f.attempts,
+            code: f.error.code().map(str::to_owned),
+            error: f.error.to_string(),
+        })
+        .collect()
+}
+
+// ---- plan ----
+
+/// The plan's counts, by what would happen.
+pub fn plan_summary(plan: &Plan) -> Summary {
+    let mut s = Summary::default();
+    for c in &plan.changes {
+        match c.action {
+            Action::Create => s.created += 1,
+            Action::Update(_) => s.updated += 1,
+            Action::NoOp => s.unchanged += 1,
+            Action::Adopt => s.adopted += 1,
+            Action::Read => s.read += 1,
+            Action::Delete => s.deleted += 1,
+            Action::NotApplicable(_) => s.not_applicable += 1,
+        }
+    }
+    s
+}
+
+/// `xefs plan --output json`.
+pub fn plan_json(stack: &str, plan: &Plan, calls: &CallStats) -> serde_json::Value {
+    serde_json::json!({
+        "format_version": FORMAT_VERSION,
+        "stack": stack,
+        "has_changes": plan.has_changes(),
+        "summary": plan_summary(plan),
+        "changes": plan.changes,
+        "orphaned": plan.orphaned,
+        "calls": Calls::from(calls),
+    })
+}
+
+/// The plan for people, grouped by account and cluster, Terraform's markers.
+pub fn plan_text(plan: &Plan, verb_destroy: bool) -> String {
+    let mut out = String::new();
+    let targets = [
+        Target::ClusterAccount,
+        Target::BothAccounts,
+        Target::StorageAccount,
+        Target::Cluster,
+    ];
+    for target in targets {
+        let rows: Vec<&PlannedChange> =
+            plan.changes.iter().filter(|c| c.target == target).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{}\n", target.label()));
+        for c in rows {
+            let (marker, note) = match &c.action {
+                Action::Create => ("+", ""),
+                Action::Update(_) => ("~", ""),
+                Action::Delete => ("-", ""),
+                Action::Adopt => ("=", "  (exists: adopt, destroy leaves it)"),
+                Action::Read => ("<=", ""),
+                Action::NoOp => (" ", ""),
+                Action::NotApplicable(_) => ("/", ""),
+            };
+            let after = if c.known_after_apply && !matches!(c.action, Action::Read) {
+                "  (values known after apply)"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "  {marker:<2} {}  {}{note}{after}\n",
+                c.address, c.description
+            ));
+            match &c.action {
+                Action::Update(diff) => {
+                    for d in diff {
+                        out.push_str(&format!(
+                            "       ~ {}: {} → {}\n",
+                            d.field, d.current, d.desired
+                        ));
+                    }
+                }
+                Action::NotApplicable(reason) => {
+                    out.push_str(&format!("       skipped: {reason}\n"));
+                }
+                _ => {}
+            }
+        }
+        out.push('\n');
+    }
+    let s = plan_summary(plan);
+    if verb_destroy {
+        out.push_str(&format!("Destroy: {} to delete.\n", s.deleted));
+    } else if plan.has_changes() {
+        out.push_str(&format!(
+            "Plan: {} to create, {} to update, {} to adopt, {} unchanged, {} to read, {} not applicable.\n",
+            s.created, s.updated, s.adopted, s.unchanged, s.read, s.not_applicable
+        ));
+    } else {
+        out.push_str("No changes: the stack matches its config.\n");
+    }
+    for o in &plan.orphaned {
+        out.push_str(&format!(
+            "warning: the state records `{o}`, which this config no longer has: xefs leaves it alone\n"
+        ));
+    }
+    out
+}
+
+// ---- apply ----
+
+/// The apply's counts.
+pub fn apply_summary(report: &ApplyReport) -> Summary {
+    Summary {
+        created: report.created(),
+        updated: report.updated(),
+        unchanged: report.unchanged(),
+        deleted: 0,
+        adopted: report.adopted(),
+        read: report.read(),
+        not_applicable: report.not_applicable(),
+        failed: report.failures.len(),
+        skipped: report.skipped.len(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct AppliedStepJson {
+    address: Address,
+    change: Change,
+    adopted: bool,
+    recovered: bool,
+    attempts: u32,
+    duration_seconds: f64,
+}
+
+/// `xefs apply --output json`.
+pub fn apply_json(stack: &str, report: &ApplyReport, calls: &CallStats) -> serde_json::Value {
+    let steps: Vec<AppliedStepJson> = report
+        .steps
+        .iter()
+        .map(|s| AppliedStepJson {
+            address: s.address.clone(),
+            change: s.change,
+            adopted: s.adopted,
+            recovered: s.recovered,
+            attempts: s.attempts,
+            duration_seconds: s.duration.as_secs_f64(),
+        })
+        .collect();
+    serde_json::json!({
+        "format_version": FORMAT_VERSION,
+        "stack": stack,
+        "success": report.is_success(),
+        "cancelled": report.cancelled,
+        "summary": apply_summary(report),
+        "calls": Calls::from(calls),
+        "duration_seconds": report.duration.as_secs_f64(),
+        "steps": steps,
+        "failures": failures(&report.failures),
+        "skipped": report.skipped.iter().map(|s| serde_json::json!({"address": s.address, "reason": s.reason})).collect::<Vec<_>>(),
+    })
+}
+
+/// The apply's last lines for people.
+pub fn apply_text(report: &ApplyReport, calls: &CallStats) -> String {
+    let s = apply_summary(report);
+    let total = calls.total();
+    let mut out = format!(
+        "Apply {}: {} created, {} updated, {} unchanged, {} adopted, {} read, {} not applicable; {} failed, {} not run. {} AWS calls ({} writes) in {:.1}s.\n",
+        if report.is_success() {
+            "complete"
+        } else {
+            "incomplete"
+        },
+        s.created,
+        s.updated,
+        s.unchanged,
+        s.adopted,
+        s.read,
+        s.not_applicable,
+        s.failed,
+        s.skipped,
+        total.reads + total.writes,
+        total.writes,
+        report.duration.as_secs_f64()
+    );
+    for f in &report.failures {
+        out.push_str(&format!("error: {f}\n"));
+    }
+    if !report.is_success() {
+        out.push_str(
+            "Run `xefs apply` again to resume, or `xefs destroy` to remove what was created.\n",
+        );
+    }
+    out
+}
+
+// ---- destroy ----
+
+/// The destroy's counts.
+pub fn destroy_summary(report: &DestroyReport) -> Summary {
+    Summary {
+        deleted: report.removed.len(),
+        adopted: report.kept.len(),
+        failed: report.failures.len(),
+        skipped: report.skipped.len(),
+        ..Summary::default()
+    }
+}
+
+/// `xefs destroy --output json`.
+pub fn destroy_json(stack: &str, report: &DestroyReport, calls: &CallStats) -> serde_json::Value {
+    serde_json::json!({
+        "format_version": FORMAT_VERSION,
+        "stack": stack,
+        "success": report.is_success(),
+        "cancelled": report.cancelled,
+        "summary": destroy_summary(report),
+        "calls": Calls::from(calls),
+        "duration_seconds": report.duration.as_secs_f64(),
+        "removed": report.removed.iter().map(|r| serde_json::json!({
+            "address": r.address,
+            "already_gone": r.already_gone,
+            "attempts": r.attempts,
+            "duration_seconds": r.duration.as_secs_f64(),
+        })).collect::<Vec<_>>(),
+        "kept": report.kept,
+        "orphaned": report.orphaned,
+        "failures": failures(&report.failures),
+        "skipped": report.skipped.iter().map(|s| serde_json::json!({"address": s.address, "reason": s.reason})).collect::<Vec<_>>(),
+    })
+}
+
+/// The destroy's last lines for people.
+pub fn destroy_text(report: &DestroyReport, calls: &CallStats) -> String {
+    let total = calls.total();
+    let mut out = format!(
+        "Destroy {}: {} deleted, {} kept (not created by xefs), {} failed, {} not run. {} AWS calls ({} writes) in {:.1}s.\n",
+        if report.is_success() {
+            "complete"
+        } else {
+            "incomplete"
+        },
+        report.removed.len(),
+        report.kept.len(),
+        report.failures.len(),
+        report.skipped.len(),
+        total.reads + total.writes,
+        total.writes,
+        report.duration.as_secs_f64()
+    );
+    for k in &report.kept {
+        out.push_str(&format!("kept: {k}\n"));
+    }
+    for f in &report.failures {
+        out.push_str(&format!("error: {f}\n"));
+    }
+    for o in &report.orphaned {
+        out.push_str(&format!(
+            "warning: `{o}` is recorded but has no step in this config: not removed\n"
+        ));
+    }
+    out
+}
+
+// ---- status ----
+
+/// `xefs status --output json`.
+pub fn status_json(
+    stack: &str,
+    journal: &std::path::Path,
+    resources: &BTreeMap<Address, ResourceState>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "format_version": FORMAT_VERSION,
+        "stack": stack,
+        "journal": journal,
+        "resources": resources,
+    })
+}
+
+/// The state for people: one line per recorded step.
+pub fn status_text(
+    stack: &str,
+    journal: &std::path::Path,
+    resources: &BTreeMap<Address, ResourceState>,
+) -> String {
+    if resources.is_empty() {
+        return format!(
+            "Stack {stack}: nothing recorded in {} (never applied, or destroyed and compacted).\n",
+            journal.display()
+        );
+    }
+    let mut out = format!("Stack {stack} ({}):\n", journal.display());
+    for (address, r) in resources {
+        let owner = match (r.removed, r.ownership) {
+            (true, _) => "deleted".to_owned(),
+            (false, Some(o)) => format!("{o:?}").to_lowercase(),
+            (false, None) => "unknown".to_owned(),
+        };
+        let ids: Vec<String> = r
+            .outputs
+            .iter()
+            .flat_map(|o| o.iter())
+            .filter_map(|(k, v)| v.as_str().map(|s| format!("{k}={s}")))
+            .collect();
+        out.push_str(&format!("  {address:<45} {owner:<14} {}\n", ids.join(" ")));
+        if let Some(f) = &r.in_flight {
+            out.push_str(&format!(
+                "      a {:?} call was in flight when the last run stopped: the next run settles it\n",
+                f.op
+            ));
+        }
+        if let Some(e) = &r.last_error {
+            out.push_str(&format!("      last error: {e}\n"));
+        }
+    }
+    out
+}
