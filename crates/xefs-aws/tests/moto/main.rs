@@ -12,5 +12,6 @@
 
 mod adapters;
 mod connect;
+mod flow;
 
 use xefs_moto as support;
