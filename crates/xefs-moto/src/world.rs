@@ -231,15 +231,23 @@ impl TwoAccountWorld {
         EnvConfigFiles::builder()
             .include_default_config_file(false)
             .include_default_credentials_file(false)
-            .with_contents(
-                EnvConfigFileKind::Credentials,
-                format!(
-                    "{}\n{}",
-                    self.cluster.profile_section(CLUSTER_PROFILE),
-                    self.storage.profile_section(STORAGE_PROFILE)
-                ),
-            )
+            .with_contents(EnvConfigFileKind::Credentials, self.credentials_file())
             .build()
+    }
+
+    /// The text of an AWS shared credentials file with both profiles: for a child process
+    /// (the `xefs` binary) pointed at it with `AWS_SHARED_CREDENTIALS_FILE`.
+    pub fn credentials_file(&self) -> String {
+        format!(
+            "{}\n{}",
+            self.cluster.profile_section(CLUSTER_PROFILE),
+            self.storage.profile_section(STORAGE_PROFILE)
+        )
+    }
+
+    /// moto's endpoint, for `AWS_ENDPOINT_URL`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
     }
 
     /// Connect options for [`xefs_aws::sdk::connect`]: moto's endpoint and

@@ -7,9 +7,11 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
-const EXAMPLE: &str = include_str!("../../../examples/xefs.toml");
+mod aws;
 
-fn xefs() -> Command {
+const EXAMPLE: &str = include_str!("../../../../examples/xefs.toml");
+
+pub(crate) fn xefs() -> Command {
     let mut cmd = Command::cargo_bin("xefs").expect("the xefs binary is built");
     // The guide's variables would override the config: keep the tests hermetic.
     for var in [
@@ -38,7 +40,7 @@ fn render(config: &Path, out: &Path) -> Command {
     cmd
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -159,7 +161,14 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn help_texts() {
-    for args in [vec!["--help"], vec!["render", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["render", "--help"],
+        vec!["plan", "--help"],
+        vec!["apply", "--help"],
+        vec!["destroy", "--help"],
+        vec!["status", "--help"],
+    ] {
         let o = xefs().args(&args).output().unwrap();
         assert!(o.status.success());
         let name = format!("help_{}", args.join("_").replace("--", ""));
