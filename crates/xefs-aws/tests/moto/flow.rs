@@ -186,6 +186,57 @@ async fn apply_then_noop_apply_then_destroy_restores_both_accounts() -> TestResu
         return Err(format!("expected one file system, found {:?}", fs.file_systems()).into());
     };
     assert!(fs.encrypted().unwrap_or(false));
+    // Every taggable resource carries the stack's tag, so it can be found without the journal.
+    let tagged = |tags: Vec<(String, String)>| {
+        tags.contains(&("xefs:stack".to_owned(), "flow-full".to_owned()))
+    };
+    assert!(tagged(
+        fs.tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect()
+    ));
+    let groups = world
+        .storage
+        .ec2()
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:xefs:stack")
+                .values("flow-full")
+                .build(),
+        )
+        .send()
+        .await?;
+    assert_eq!(groups.security_groups().len(), 1);
+    let peerings = world
+        .cluster
+        .ec2()
+        .describe_vpc_peering_connections()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:xefs:stack")
+                .values("flow-full")
+                .build(),
+        )
+        .send()
+        .await?;
+    assert_eq!(peerings.vpc_peering_connections().len(), 1);
+    for (account, role) in [
+        (&world.cluster, spec.iam.csi_role_name.as_str()),
+        (&world.storage, spec.iam.cross_account_role_name.as_str()),
+    ] {
+        let r = account.iam().get_role().role_name(role).send().await?;
+        let tags = r.role().map(|r| r.tags().to_vec()).unwrap_or_default();
+        assert!(
+            tagged(
+                tags.iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect()
+            ),
+            "{role}: {tags:?}"
+        );
+    }
     let mts = efs
         .describe_mount_targets()
         .file_system_id(fs.file_system_id())
