@@ -1,4 +1,24 @@
-//! The OpenShift provider of xefs: the steps of the procedure that act on the cluster.
+//! The OpenShift provider of xefs: every step of the procedure on the cluster — the EFS CSI
+//! driver operator, the driver, the credentials secrets and RBAC, the StorageClass — and the
+//! live write/read verification.
 //!
-//! It is being built in stages; today it holds nothing yet. The objects it will apply are
-//! already defined as data in `xefs_core::blueprint::manifests`.
+//! * [`Cluster`]: the port (server-side apply, get, list, delete, bounded waits, logs, events,
+//!   nodes, `Authentication`), mockable with `mockall` (feature `mock`).
+//! * [`objects`]: typed OLM and OpenShift objects.
+//!
+//! ```
+//! use xefs_k8s::{Condition, ObjectRef};
+//!
+//! let sc = ObjectRef::new("storage.k8s.io/v1", "StorageClass", None, "efs-sc");
+//! assert_eq!(sc.to_string(), "StorageClass efs-sc");
+//! assert!(Condition::Deleted.is_met(None));
+//! ```
+
+mod cluster;
+mod error;
+pub mod objects;
+
+#[cfg(any(test, feature = "mock"))]
+pub use cluster::MockCluster;
+pub use cluster::{Cluster, Condition, EventSummary, FIELD_MANAGER, Node, ObjectRef, Propagation};
+pub use error::{K8sError, K8sResult};
