@@ -17,8 +17,10 @@
 mod cluster;
 mod error;
 pub mod objects;
+mod options;
 
 #[cfg(any(test, feature = "mock"))]
 pub use cluster::MockCluster;
 pub use cluster::{Cluster, Condition, EventSummary, FIELD_MANAGER, Node, ObjectRef, Propagation};
 pub use error::{K8sError, K8sResult};
+pub use options::{ClusterHandle, K8sOptions};
