@@ -98,6 +98,7 @@ impl Job for ApplyJob<'_> {
             retry: self.engine.options.retry,
             events: self.engine.events.clone(),
             cancel: self.engine.cancel.clone(),
+            observe_only: bound.observe_only.then(|| bound.not_applied_error()),
         };
         let span = tracing::info_span!("step", address = %bound.address, op = "apply");
         Launch::Spawn(Box::pin(task.run().instrument(span)))
@@ -163,6 +164,8 @@ struct Applied {
 enum Decided {
     /// A read-only step ran.
     Read(StepOutputs),
+    /// An observe-only step's resource exists: its outputs, and nothing journaled.
+    Observed(StepOutputs),
     /// The step does not apply; journaled like a read, so destroy leaves it alone.
     NotApplicable,
     /// A mutating step is as desired now.
@@ -183,6 +186,9 @@ struct ApplyTask {
     retry: RetryPolicy,
     events: EventSink,
     cancel: CancellationToken,
+    /// Only read for its outputs (see `BoundStep::observe_only`); `Some` holds the error for
+    /// when it is absent.
+    observe_only: Option<StepError>,
 }
 
 /// What this run has journaled for the step so far.
@@ -226,6 +232,12 @@ impl ApplyTask {
     /// observe → (ensure unless present and as desired).
     async fn attempt(&self, progress: &mut Progress) -> Result<Decided, AttemptError> {
         let observation = self.step.observe(&self.ctx).await?;
+        if let Some(not_applied) = &self.observe_only {
+            return match observation.outputs() {
+                Some(outputs) => Ok(Decided::Observed(outputs.clone())),
+                None => Err(AttemptError::Step(not_applied.clone())),
+            };
+        }
         if let Observation::NotApplicable { reason } = &observation {
             tracing::info!(address = %self.address, %reason, "step does not apply; skipped");
             return Ok(Decided::NotApplicable);
@@ -299,6 +311,15 @@ impl ApplyTask {
         let not_applicable = matches!(decided, Ok(Decided::NotApplicable));
         let (outcome, outputs, recovered) = match decided {
             Ok(Decided::Read(outputs)) => (Outcome::Read, outputs, false),
+            Ok(Decided::Observed(outputs)) => {
+                // Another phase owns it: reading it must not change what the journal says.
+                return Ok(Ok(Applied {
+                    change: Change::Read,
+                    adopted: false,
+                    recovered: false,
+                    outputs,
+                }));
+            }
             Ok(Decided::NotApplicable) => (Outcome::Read, StepOutputs::new(), false),
             Ok(Decided::Settled {
                 outcome,

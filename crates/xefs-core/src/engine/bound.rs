@@ -21,6 +21,9 @@ pub struct BoundStep {
     pub deps: Vec<Address>,
     /// The provider's implementation.
     pub step: Arc<dyn Step>,
+    /// Outside the phases this run acts on: its resource is only read, for its outputs. It is
+    /// never ensured (absent is an error: its phase must be applied first) nor removed.
+    pub observe_only: bool,
 }
 
 impl BoundStep {
@@ -31,7 +34,25 @@ impl BoundStep {
             target,
             deps,
             step,
+            observe_only: false,
         }
+    }
+
+    /// Marks the step as only read by this run (see [`BoundStep::observe_only`]).
+    #[must_use]
+    pub fn observe_only(mut self) -> Self {
+        self.observe_only = true;
+        self
+    }
+
+    /// The error for an observe-only step whose resource does not exist.
+    pub(crate) fn not_applied_error(&self) -> crate::step::StepError {
+        crate::step::StepError::permanent(format!(
+            "`{}` does not exist yet, and this run only reads it (its phase is not selected): \
+             apply its phase first",
+            self.address
+        ))
+        .with_code("NotApplied")
     }
 }
 
@@ -42,6 +63,7 @@ impl fmt::Debug for BoundStep {
             .field("target", &self.target)
             .field("deps", &self.deps)
             .field("step", &self.step.describe())
+            .field("observe_only", &self.observe_only)
             .finish()
     }
 }
@@ -51,6 +73,9 @@ impl fmt::Debug for BoundStep {
 pub struct BoundPlan {
     steps: Vec<BoundStep>,
     index: HashMap<Address, usize>,
+    /// Steps of the stack this plan leaves out on purpose (phases not selected): their
+    /// resources in the state are not orphans.
+    known: std::collections::HashSet<Address>,
     /// `deps[i]`: indices of the steps `i` depends on.
     pub(crate) deps: Vec<Vec<usize>>,
     /// `dependents[i]`: indices of the steps that depend on `i`.
@@ -147,6 +172,7 @@ impl BoundPlan {
         Ok(Self {
             steps,
             index,
+            known: std::collections::HashSet::new(),
             deps,
             dependents,
             order,
@@ -171,6 +197,19 @@ impl BoundPlan {
     /// True when the plan has `address`.
     pub fn contains(&self, address: &Address) -> bool {
         self.index.contains_key(address)
+    }
+
+    /// Declares steps of the stack this plan leaves out on purpose, so that their resources
+    /// in the state are not reported as orphans.
+    #[must_use]
+    pub fn with_known(mut self, addresses: impl IntoIterator<Item = Address>) -> Self {
+        self.known.extend(addresses);
+        self
+    }
+
+    /// True when `address` is a step of the stack this plan leaves out on purpose.
+    pub(crate) fn is_known(&self, address: &Address) -> bool {
+        self.known.contains(address)
     }
 
     /// The steps in a dependency order (dependencies first).

@@ -99,6 +99,10 @@ impl Job for DestroyJob<'_> {
 
     fn launch(&mut self, i: usize) -> Launch<Self::Output> {
         let bound = self.plan.step(i);
+        if bound.observe_only {
+            // Another phase's resource: this run neither created nor removes it.
+            return Launch::Done(true);
+        }
         let entry = self.state.resource(&bound.address).unwrap_or_default();
         if !entry.removable(self.options.include_adopted) {
             if entry.ownership == Some(Ownership::Adopted) {

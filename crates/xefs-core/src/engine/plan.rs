@@ -123,6 +123,7 @@ impl Engine {
     ) -> Plan {
         let changes = plan
             .topological()
+            .filter(|b| !b.observe_only)
             .collect::<Vec<_>>()
             .into_iter()
             .rev()
@@ -151,7 +152,9 @@ pub(crate) fn orphaned(plan: &BoundPlan, state: &StackState) -> Vec<Address> {
     state
         .resources()
         .into_iter()
-        .filter(|(address, r)| r.removable(true) && !plan.contains(address))
+        .filter(|(address, r)| {
+            r.removable(true) && !plan.contains(address) && !plan.is_known(address)
+        })
         .map(|(address, _)| address)
         .collect()
 }
@@ -264,8 +267,16 @@ impl Job for PlanJob<'_> {
             address: address.clone(),
             duration,
         });
+        if bound.observe_only && observation.outputs().is_none() {
+            self.failures.push(StepFailure {
+                address: address.clone(),
+                attempts,
+                error: bound.not_applied_error(),
+            });
+            return Ok(false);
+        }
         let ownership = self.state.resource(&address).and_then(|r| r.ownership);
-        let action = match (&observation, bound.step.mutates()) {
+        let action = match (&observation, bound.step.mutates() && !bound.observe_only) {
             (Observation::NotApplicable { reason }, _) => Action::NotApplicable(reason.clone()),
             (_, false) => Action::Read,
             (Observation::Absent, true) => Action::Create,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::{BoundPlan, BoundStep, EngineError};
-use crate::blueprint::{Blueprint, BlueprintStep};
+use crate::blueprint::{Address, Blueprint, BlueprintStep, Phase};
 use crate::step::Step;
 
 /// Binds the blueprint steps it knows how to run (the AWS provider those in accounts A and B,
@@ -20,23 +20,48 @@ impl BoundPlan {
     /// A step no provider takes is an error that names it and where it acts, before anything
     /// runs: e.g. a cluster-side discovery step when only the AWS provider is available.
     pub fn bind(blueprint: &Blueprint, providers: &[&dyn Provider]) -> Result<Self, EngineError> {
+        Self::bind_phases(blueprint, None, providers)
+    }
+
+    /// The steps of `phases` (every phase when `None`) of the whole `blueprint`, bound with
+    /// the first provider that takes each.
+    ///
+    /// The blueprint's [`select`](Blueprint::select) pulls in the steps they depend on; those
+    /// of other phases that mutate are bound [observe-only](BoundStep::observe_only), so e.g.
+    /// `--phase cluster` reads the file system's id but never creates or deletes it. Steps of
+    /// other phases left out are declared known, so their resources are not orphans.
+    pub fn bind_phases(
+        blueprint: &Blueprint,
+        phases: Option<&[Phase]>,
+        providers: &[&dyn Provider],
+    ) -> Result<Self, EngineError> {
+        let selected = match phases {
+            Some(p) => blueprint.select(p),
+            None => blueprint.clone(),
+        };
+        let known: Vec<Address> = blueprint.steps.iter().map(|s| s.address.clone()).collect();
+        let blueprint = &selected;
         let mut steps = Vec::with_capacity(blueprint.steps.len());
         let mut unbound = Vec::new();
         for bp in &blueprint.steps {
             match providers.iter().find_map(|p| p.bind(bp)) {
-                Some(step) => steps.push(BoundStep::new(
-                    bp.address.clone(),
-                    bp.target,
-                    bp.depends_on.clone(),
-                    step,
-                )),
+                Some(step) => {
+                    let bound =
+                        BoundStep::new(bp.address.clone(), bp.target, bp.depends_on.clone(), step);
+                    let outside = phases.is_some_and(|p| !p.contains(&bp.phase));
+                    steps.push(if outside && !bp.spec.read_only() {
+                        bound.observe_only()
+                    } else {
+                        bound
+                    });
+                }
                 None => unbound.push((bp.address.clone(), bp.target)),
             }
         }
         if !unbound.is_empty() {
             return Err(EngineError::Unbound { unbound });
         }
-        BoundPlan::new(steps)
+        Ok(BoundPlan::new(steps)?.with_known(known))
     }
 }
 
@@ -83,6 +108,46 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("(OpenShift cluster)"), "{text}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_phase_reads_the_other_phases_steps_it_depends_on() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let bp = blueprint()?;
+        let world = World::new();
+        let providers = [
+            OneTarget(Target::ClusterAccount, world.clone()),
+            OneTarget(Target::StorageAccount, world.clone()),
+            OneTarget(Target::BothAccounts, world.clone()),
+            OneTarget(Target::Cluster, world.clone()),
+        ];
+        let refs: Vec<&dyn Provider> = providers.iter().map(|p| p as &dyn Provider).collect();
+        let plan = BoundPlan::bind_phases(&bp, Some(&[crate::blueprint::Phase::Cluster]), &refs)?;
+        let fs = plan
+            .get(&crate::blueprint::Address::parse(
+                crate::blueprint::addr::FILE_SYSTEM,
+            )?)
+            .ok_or("the storage class needs the file system")?;
+        assert!(fs.observe_only);
+        let discovery = plan
+            .get(&crate::blueprint::Address::parse(
+                crate::blueprint::addr::CLUSTER_DISCOVERY,
+            )?)
+            .ok_or("discovery is pulled in")?;
+        assert!(!discovery.observe_only, "read-only steps run as usual");
+        let sc = plan
+            .get(&crate::blueprint::Address::parse(
+                crate::blueprint::addr::STORAGE_CLASS,
+            )?)
+            .ok_or("the storage class is selected")?;
+        assert!(!sc.observe_only);
+        assert!(
+            plan.get(&crate::blueprint::Address::parse(
+                crate::blueprint::addr::VERIFY
+            )?)
+            .is_none()
+        );
         Ok(())
     }
 }

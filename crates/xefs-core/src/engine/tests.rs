@@ -604,3 +604,46 @@ async fn a_step_that_does_not_apply_is_shown_skipped_and_never_removed() -> Test
     assert_eq!(world.count("remove"), 1);
     Ok(())
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_observe_only_step_is_read_for_its_outputs_and_never_written_or_removed() -> TestResult {
+    let (world, h) = (World::new(), Harness::new()?);
+    let plan = || {
+        BoundPlan::new(vec![
+            world.step("fs").bind().observe_only(),
+            world.step("storage-class").deps(&["fs"]).bind(),
+        ])
+    };
+    let mut state = h.state()?;
+
+    // Absent: its phase was never applied. The plan and apply say so; nothing is created.
+    let err = engine()
+        .plan(&plan()?, &state)
+        .await
+        .err()
+        .ok_or("plan must fail")?;
+    assert!(err.to_string().contains("apply its phase first"), "{err}");
+    let report = engine().apply(&plan()?, &mut state).await?;
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].error.code(), Some("NotApplied"));
+    assert_eq!(world.count("ensure"), 0);
+
+    // Present (another run applied it): read, dependents proceed, the journal is untouched.
+    world.insert_existing("fs", "fs");
+    let report = engine().apply(&plan()?, &mut state).await?;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(report.created(), 1);
+    assert_eq!(world.count("ensure"), 1);
+    assert!(state.resource(&addr("fs")).is_none());
+
+    let destroyed = engine()
+        .destroy(&plan()?, &mut state, DestroyOptions::default())
+        .await?;
+    assert!(destroyed.is_success(), "{destroyed:?}");
+    assert_eq!(
+        world.names(),
+        vec!["fs".to_owned()],
+        "only the storage class is removed"
+    );
+    Ok(())
+}
