@@ -45,6 +45,9 @@ pub enum CliError {
     /// Connecting to AWS, or confirming the accounts' identities, failed: nothing was written.
     #[error(transparent)]
     Provider(xefs_aws::ProviderError),
+    /// Connecting to the cluster failed: nothing was done.
+    #[error(transparent)]
+    Cluster(xefs_k8s::K8sError),
     /// Some selected steps have no provider.
     #[error("{}", EngineError::Unbound { unbound: unbound.clone() })]
     Unbound {
@@ -90,6 +93,7 @@ impl CliError {
             CliError::Write { .. }
             | CliError::Io { .. }
             | CliError::Provider(_)
+            | CliError::Cluster(_)
             | CliError::Engine(_)
             | CliError::State(_) => exit::FAILURE,
         }
@@ -106,6 +110,7 @@ impl Diagnostic for CliError {
                 "xefs::wrong-account"
             }
             CliError::Provider(_) => "xefs::aws",
+            CliError::Cluster(_) => "xefs::cluster",
             CliError::Unbound { .. } => "xefs::phase",
             CliError::Engine(_) => "xefs::engine",
             CliError::State(_) => "xefs::state",
@@ -137,6 +142,7 @@ impl Diagnostic for CliError {
             CliError::Provider(_) => {
                 "nothing was written; check the credentials and network access to AWS".into()
             }
+            CliError::Cluster(_) => "log in to the cluster (`oc login …`) or point KUBECONFIG at its kubeconfig; set cluster.kube_context to use another context; nothing was changed".into(),
             CliError::Unbound { unbound } => {
                 if unbound
                     .iter()

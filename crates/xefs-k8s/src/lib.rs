@@ -4,7 +4,12 @@
 //!
 //! * [`Cluster`]: the port (server-side apply, get, list, delete, bounded waits, logs, events,
 //!   nodes, `Authentication`), mockable with `mockall` (feature `mock`).
+//! * [`KubeCluster`]: the port over `kube::Client`, with the kubeconfig loaded as `oc` does.
 //! * [`objects`]: typed OLM and OpenShift objects.
+//! * [`steps`]: the OpenShift steps of the blueprint (discovery, the operator's Secret,
+//!   OperatorGroup and Subscription, the `ClusterCSIDriver`, the cross-account Secret and its
+//!   RBAC, the StorageClass, and the write/read check), each a `xefs_core::step::Step`, bound
+//!   by [`K8sProvider`].
 //!
 //! ```
 //! use xefs_k8s::{Condition, ObjectRef};
@@ -16,11 +21,16 @@
 
 mod cluster;
 mod error;
+mod kube;
 pub mod objects;
 mod options;
+mod provider;
+pub mod steps;
 
+pub use self::kube::KubeCluster;
 #[cfg(any(test, feature = "mock"))]
 pub use cluster::MockCluster;
 pub use cluster::{Cluster, Condition, EventSummary, FIELD_MANAGER, Node, ObjectRef, Propagation};
 pub use error::{K8sError, K8sResult};
 pub use options::{ClusterHandle, K8sOptions};
+pub use provider::K8sProvider;

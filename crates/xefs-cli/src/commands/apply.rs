@@ -14,7 +14,11 @@ pub async fn run(args: &ApplyArgs) -> Result<u8, CliError> {
         confirm_possible()?;
     }
     let (aws, stats) = session.connect(AwsOptions::default()).await?;
-    let plan = session.bind(&[&aws])?;
+    let openshift = session.connect_cluster().await?;
+    let plan = match &openshift {
+        Some(k8s) => session.bind(&[&aws, k8s])?,
+        None => session.bind(&[&aws])?,
+    };
     let mut state = session.open_state()?;
     let (engine, events) = session.engine();
     let printer = tokio::spawn(progress::print(events));

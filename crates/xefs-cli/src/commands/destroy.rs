@@ -15,7 +15,11 @@ pub async fn run(args: &DestroyArgs) -> Result<u8, CliError> {
         ..AwsOptions::default()
     };
     let (aws, stats) = session.connect(options).await?;
-    let plan = session.bind(&[&aws])?;
+    let openshift = session.connect_cluster().await?;
+    let plan = match &openshift {
+        Some(k8s) => session.bind(&[&aws, k8s])?,
+        None => session.bind(&[&aws])?,
+    };
     let mut state = session.open_state()?;
     let (engine, events) = session.engine();
     let destroy_options = DestroyOptions::default();

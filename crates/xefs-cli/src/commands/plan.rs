@@ -11,7 +11,11 @@ use crate::{exit, output, progress};
 pub async fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let session = Session::load(&args.stack)?;
     let (aws, stats) = session.connect(AwsOptions::default()).await?;
-    let plan = session.bind(&[&aws])?;
+    let openshift = session.connect_cluster().await?;
+    let plan = match &openshift {
+        Some(k8s) => session.bind(&[&aws, k8s])?,
+        None => session.bind(&[&aws])?,
+    };
     let state = session.open_state()?;
     let (engine, events) = session.engine();
     let printer = tokio::spawn(progress::print(events));

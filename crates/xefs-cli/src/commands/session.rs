@@ -3,13 +3,16 @@
 
 use std::io::IsTerminal;
 
+use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 use xefs_aws::sdk::{ConnectOptions, connect};
 use xefs_aws::{AwsOptions, AwsProvider, CallStats};
-use xefs_core::blueprint::{Blueprint, Phase};
+
+use xefs_core::blueprint::{Blueprint, Phase, Target};
 use xefs_core::engine::{BoundPlan, Engine, EngineError, EngineOptions, Event, Provider};
 use xefs_core::spec::StackSpec;
 use xefs_core::state::StackState;
+use xefs_k8s::{ClusterHandle, K8sOptions, K8sProvider, KubeCluster};
 
 use crate::cli::{OutputFormat, PhaseArg, StackArgs};
 use crate::diagnostics::CliError;
@@ -17,7 +20,10 @@ use crate::diagnostics::CliError;
 /// A loaded stack and the part of its blueprint this command runs.
 pub struct Session {
     pub spec: StackSpec,
+    /// The whole blueprint of the stack.
     pub blueprint: Blueprint,
+    /// The phases this command acts on; `None`: every phase.
+    pub phases: Option<Vec<Phase>>,
     pub output: OutputFormat,
     state_root: std::path::PathBuf,
 }
@@ -26,9 +32,7 @@ impl Session {
     /// Loads and validates the config and selects the phases; touches no cloud.
     pub fn load(args: &StackArgs) -> Result<Self, CliError> {
         let spec = super::load_spec(&args.config)?;
-        let phases: Vec<Phase> = if args.phase.is_empty() {
-            vec![Phase::Aws, Phase::Cluster, Phase::Verify]
-        } else {
+        let phases: Option<Vec<Phase>> = (!args.phase.is_empty()).then(|| {
             args.phase
                 .iter()
                 .map(|p| match p {
@@ -37,11 +41,12 @@ impl Session {
                     PhaseArg::Verify => Phase::Verify,
                 })
                 .collect()
-        };
-        let blueprint = Blueprint::build(&spec).select(&phases);
+        });
+        let blueprint = Blueprint::build(&spec);
         Ok(Self {
             spec,
             blueprint,
+            phases,
             output: args.output,
             state_root: args.state.clone(),
         })
@@ -64,11 +69,46 @@ impl Session {
         Ok((AwsProvider::new(accounts, options), stats))
     }
 
-    /// Binds the selected steps; a step no provider runs is a usage error naming it.
+    /// The steps this command touches: the selected phases and what they depend on.
+    fn selected(&self) -> Blueprint {
+        match &self.phases {
+            Some(p) => self.blueprint.select(p),
+            None => self.blueprint.clone(),
+        }
+    }
+
+    /// True when some selected step runs on the cluster (so a kubeconfig is needed).
+    pub fn needs_cluster(&self) -> bool {
+        self.selected()
+            .steps
+            .iter()
+            .any(|s| s.target == Target::Cluster)
+    }
+
+    /// Connects to the cluster through the kubeconfig (and `cluster.kube_context`), when a
+    /// selected step runs there.
+    pub async fn connect_cluster(&self) -> Result<Option<K8sProvider>, CliError> {
+        if !self.needs_cluster() {
+            return Ok(None);
+        }
+        let cluster = KubeCluster::connect(self.spec.cluster.kube_context.as_deref())
+            .await
+            .map_err(CliError::Cluster)?;
+        Ok(Some(K8sProvider::new(ClusterHandle {
+            cluster: Arc::new(cluster),
+            stack: self.spec.name.clone(),
+            options: K8sOptions::default(),
+        })))
+    }
+
+    /// Binds the selected steps (other phases' steps they depend on are only read); a step no
+    /// provider runs is a usage error naming it.
     pub fn bind(&self, providers: &[&dyn Provider]) -> Result<BoundPlan, CliError> {
-        BoundPlan::bind(&self.blueprint, providers).map_err(|e| match e {
-            EngineError::Unbound { unbound } => CliError::Unbound { unbound },
-            other => CliError::Engine(other),
+        BoundPlan::bind_phases(&self.blueprint, self.phases.as_deref(), providers).map_err(|e| {
+            match e {
+                EngineError::Unbound { unbound } => CliError::Unbound { unbound },
+                other => CliError::Engine(other),
+            }
         })
     }
 

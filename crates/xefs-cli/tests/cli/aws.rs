@@ -216,11 +216,19 @@ fn a_wrong_account_is_refused_with_both_ids_and_nothing_is_written() {
 }
 
 #[test]
-fn the_cluster_phase_needs_the_openshift_provider() {
+fn the_cluster_phases_need_a_kubeconfig_and_say_how_to_get_one() {
     let stack = world("cli-phase");
-    let o = stack.run(&["plan"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = stack
+        .xefs(&["plan"])
+        .env("KUBECONFIG", stack.path("no-such-kubeconfig"))
+        .env("HOME", stack.path("home"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("openshift.operator.subscription"), "{err}");
-    assert!(err.contains("--phase aws"), "{err}");
+    assert!(err.contains("oc login"), "{err}");
+    // --phase aws needs no cluster: the same config plans fine.
+    let aws = stack.run(&["plan", "--phase", "aws"]);
+    assert_eq!(aws.status.code(), Some(0), "{}", stderr(&aws));
 }

@@ -164,6 +164,9 @@ pub fn verify_objects(v: &Verify, stack: &str) -> [Json; 4] {
             "metadata": m,
             "spec": {
                 "restartPolicy": "Never",
+                // The shell runs as PID 1 and ignores SIGTERM: without this, every cleanup
+                // waits the default 30 s grace period for nothing.
+                "terminationGracePeriodSeconds": 1,
                 // Different nodes where the cluster has several: proves the volume is shared,
                 // not just node-local.
                 "affinity": { "podAntiAffinity": { "preferredDuringSchedulingIgnoredDuringExecution": [{

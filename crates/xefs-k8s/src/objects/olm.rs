@@ -47,7 +47,11 @@ pub struct SubscriptionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_plan_approval: Option<String>,
     /// A CSV to start from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "startingCSV",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub starting_csv: Option<String>,
 }
 
@@ -59,10 +63,18 @@ pub struct SubscriptionStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The CSV OLM wants installed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "currentCSV",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub current_csv: Option<String>,
     /// The CSV installed; `destroy` deletes it (deleting a Subscription leaves its CSV).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "installedCSV",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub installed_csv: Option<String>,
     /// The InstallPlan waiting for approval (Manual approval).
     #[serde(default, skip_serializing_if = "Option::is_none")]
