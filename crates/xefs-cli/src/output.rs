@@ -194,6 +194,7 @@ struct AppliedStepJson {
     recovered: bool,
     attempts: u32,
     duration_seconds: f64,
+    outputs: xefs_core::step::StepOutputs,
 }
 
 /// `xefs apply --output json`.
@@ -208,6 +209,7 @@ pub fn apply_json(stack: &str, report: &ApplyReport, calls: &CallStats) -> serde
             recovered: s.recovered,
             attempts: s.attempts,
             duration_seconds: s.duration.as_secs_f64(),
+            outputs: s.outputs.clone(),
         })
         .collect();
     serde_json::json!({
@@ -247,6 +249,13 @@ pub fn apply_text(report: &ApplyReport, calls: &CallStats) -> String {
         total.writes,
         report.duration.as_secs_f64()
     );
+    if let Some(verify) = report
+        .steps
+        .iter()
+        .find(|s| s.address.as_str() == xefs_core::blueprint::addr::VERIFY)
+    {
+        out.push_str(&verify_text(&verify.outputs));
+    }
     for f in &report.failures {
         out.push_str(&format!("error: {f}\n"));
     }
@@ -254,6 +263,35 @@ pub fn apply_text(report: &ApplyReport, calls: &CallStats) -> String {
         out.push_str(
             "Run `xefs apply` again to resume, or `xefs destroy` to remove what was created.\n",
         );
+    }
+    out
+}
+
+/// The verify check's waits, one line each, so slow stages stand out.
+fn verify_text(outputs: &xefs_core::step::StepOutputs) -> String {
+    let secs = |name: &str| outputs.get::<f64>(name).ok();
+    let mut out = String::from("Verify: a pod wrote to the volume and another read it back.\n");
+    for (label, name) in [
+        ("claim bound", "pvc_bound_seconds"),
+        ("writer running", "writer_running_seconds"),
+        ("reader running", "reader_running_seconds"),
+        ("line seen by the reader", "line_seen_seconds"),
+    ] {
+        if let Some(s) = secs(name) {
+            out.push_str(&format!("  {label:<24} {s:>6.1}s\n"));
+        }
+    }
+    if let Ok(nodes) = outputs.get::<Vec<String>>("nodes") {
+        let same = outputs.get::<bool>("same_node").unwrap_or(false);
+        out.push_str(&format!(
+            "  nodes: {}{}\n",
+            nodes.join(", "),
+            if same {
+                " (the same node: the cluster offered no other)"
+            } else {
+                ""
+            }
+        ));
     }
     out
 }
@@ -379,4 +417,32 @@ pub fn status_text(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use xefs_core::step::StepOutputs;
+
+    use super::verify_text;
+
+    #[test]
+    fn verify_timings_read_one_stage_a_line() -> Result<(), Box<dyn std::error::Error>> {
+        let outputs = StepOutputs::new()
+            .with("pvc_bound_seconds", 2.5)?
+            .with("writer_running_seconds", 11.0)?
+            .with("reader_running_seconds", 12.25)?
+            .with("line_seen_seconds", 14.0)?
+            .with("nodes", ["ip-10-0-1-5", "ip-10-0-3-7"])?
+            .with("same_node", false)?;
+        assert_eq!(
+            verify_text(&outputs),
+            "Verify: a pod wrote to the volume and another read it back.\n\
+             \x20 claim bound                 2.5s\n\
+             \x20 writer running             11.0s\n\
+             \x20 reader running             12.2s\n\
+             \x20 line seen by the reader    14.0s\n\
+             \x20 nodes: ip-10-0-1-5, ip-10-0-3-7\n"
+        );
+        Ok(())
+    }
 }

@@ -130,6 +130,7 @@ impl Job for ApplyJob<'_> {
                     recovered: applied.recovered,
                     attempts: run.attempts,
                     duration: run.duration,
+                    outputs: applied.outputs.clone(),
                 });
                 self.outputs[i] = Some(applied.outputs);
                 Ok(true)

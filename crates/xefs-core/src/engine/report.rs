@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::{BoundPlan, Skipped, StepFailure};
 use crate::blueprint::Address;
-use crate::step::Change;
+use crate::step::{Change, StepOutputs};
 
 /// How one step of an apply went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub struct StepReport {
     pub attempts: u32,
     /// Wall time, retries and waits included.
     pub duration: Duration,
+    /// The step's outputs (ids, ARNs; for the verify check, how long each wait took).
+    pub outputs: StepOutputs,
 }
 
 /// Everything an apply did and did not do. Step failures are here, all of them, not errors.
