@@ -167,7 +167,8 @@ enum Decided {
     Read(StepOutputs),
     /// An observe-only step's resource exists: its outputs, and nothing journaled.
     Observed(StepOutputs),
-    /// The step does not apply; journaled like a read, so destroy leaves it alone.
+    /// The step does not apply: nothing is journaled, so what an earlier run recorded (a
+    /// resource it created, which destroy must still remove) stays as it was.
     NotApplicable,
     /// A mutating step is as desired now.
     Settled {
@@ -309,7 +310,6 @@ impl ApplyTask {
         decided: Result<Decided, StepError>,
         progress: &Progress,
     ) -> Result<Result<Applied, StepError>, StateError> {
-        let not_applicable = matches!(decided, Ok(Decided::NotApplicable));
         let (outcome, outputs, recovered) = match decided {
             Ok(Decided::Read(outputs)) => (Outcome::Read, outputs, false),
             Ok(Decided::Observed(outputs)) => {
@@ -321,7 +321,14 @@ impl ApplyTask {
                     outputs,
                 }));
             }
-            Ok(Decided::NotApplicable) => (Outcome::Read, StepOutputs::new(), false),
+            Ok(Decided::NotApplicable) => {
+                return Ok(Ok(Applied {
+                    change: Change::NotApplicable,
+                    adopted: false,
+                    recovered: false,
+                    outputs: StepOutputs::new(),
+                }));
+            }
             Ok(Decided::Settled {
                 outcome,
                 outputs,
@@ -357,7 +364,6 @@ impl ApplyTask {
             )?;
         }
         let change = match outcome {
-            Outcome::Read if not_applicable => Change::NotApplicable,
             Outcome::Created => Change::Created,
             Outcome::Updated => Change::Updated,
             Outcome::Read => Change::Read,

@@ -589,11 +589,9 @@ async fn a_step_that_does_not_apply_is_shown_skipped_and_never_removed() -> Test
     assert!(report.is_success(), "{report:?}");
     assert_eq!((report.created(), report.not_applicable()), (1, 1));
     assert_eq!(world.count("ensure"), 1);
-    assert_eq!(
-        state
-            .resource(&addr("client-access"))
-            .and_then(|r| r.ownership),
-        Some(Ownership::Read)
+    assert!(
+        state.resource(&addr("client-access")).is_none(),
+        "nothing is journaled for a step that does not apply"
     );
     // A second plan changes nothing; destroy removes only the created step.
     assert!(!engine().plan(&plan, &state).await?.has_changes());
@@ -645,5 +643,35 @@ async fn an_observe_only_step_is_read_for_its_outputs_and_never_written_or_remov
         vec!["fs".to_owned()],
         "only the storage class is removed"
     );
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_created_resource_whose_step_stops_applying_is_still_destroyed() -> TestResult {
+    let (world, h) = (World::new(), Harness::new()?);
+    let mut state = h.state()?;
+    let applies = BoundPlan::new(vec![world.step("client-access").bind()])?;
+    assert!(engine().apply(&applies, &mut state).await?.is_success());
+    // Later the step no longer applies (e.g. the node roles cannot be known any more).
+    let stopped = BoundPlan::new(vec![
+        world
+            .step("client-access")
+            .not_applicable("no node role is known")
+            .bind(),
+    ])?;
+    let report = engine().apply(&stopped, &mut state).await?;
+    assert_eq!(report.not_applicable(), 1);
+    assert_eq!(
+        state
+            .resource(&addr("client-access"))
+            .and_then(|r| r.ownership),
+        Some(Ownership::Created),
+        "what xefs created stays xefs's"
+    );
+    let destroyed = engine()
+        .destroy(&stopped, &mut state, DestroyOptions::default())
+        .await?;
+    assert!(destroyed.is_success(), "{destroyed:?}");
+    assert!(world.names().is_empty());
     Ok(())
 }
