@@ -22,7 +22,9 @@
 
 pub mod builders;
 mod document;
+pub mod eval;
 pub mod lint;
+pub mod questions;
 
 pub use document::{
     ActionClause, Condition, ConditionValue, ConditionValues, Effect, PolicyDocument,
