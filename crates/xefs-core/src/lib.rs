@@ -16,6 +16,7 @@
 //! ```
 
 pub mod blueprint;
+pub mod doctor;
 pub mod engine;
 pub mod iam;
 pub mod ids;
