@@ -154,11 +154,7 @@ impl Step for EfsClientAccessStep {
             diff.push(FieldDiff::new("attached_to", list(&attached), list(&roles)));
         }
         let outputs = Self::outputs(&live.policy.arn, &attached)?;
-        Ok(if diff.is_empty() {
-            Observation::Present(outputs)
-        } else {
-            Observation::Drifted { outputs, diff }
-        })
+        Ok(Observation::found(outputs, diff))
     }
 
     async fn ensure(

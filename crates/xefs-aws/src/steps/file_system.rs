@@ -212,11 +212,7 @@ impl Step for FileSystemStep {
         };
         let outputs = outputs(&fs.id)?;
         let diff = self.drift(&fs);
-        Ok(if diff.is_empty() {
-            Observation::Present(outputs)
-        } else {
-            Observation::Drifted { outputs, diff }
-        })
+        Ok(Observation::found(outputs, diff))
     }
 
     async fn ensure(

@@ -145,11 +145,7 @@ impl Step for MountTargetsStep {
         let diff = drift(&slots, &wanted.group);
         // Not yet available counts as drift so that `ensure` runs and waits: a present step is
         // never ensured, and the StorageClass must not come before its mount targets.
-        Ok(if diff.is_empty() {
-            Observation::Present(outputs)
-        } else {
-            Observation::Drifted { outputs, diff }
-        })
+        Ok(Observation::found(outputs, diff))
     }
 
     async fn ensure(

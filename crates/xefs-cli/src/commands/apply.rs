@@ -2,17 +2,14 @@
 
 use xefs_aws::AwsOptions;
 
-use super::session::{Session, confirm};
+use super::session::{Session, can_confirm, confirm};
 use crate::cli::{ApplyArgs, OutputFormat};
 use crate::diagnostics::CliError;
 use crate::{exit, output, progress};
 
 pub async fn run(args: &ApplyArgs) -> Result<u8, CliError> {
     let session = Session::load(&args.stack)?;
-    // Refuse before any call: a script without --yes must not get half an apply.
-    if !args.yes {
-        confirm_possible()?;
-    }
+    can_confirm(args.yes)?;
     let (aws, stats) = session.connect(AwsOptions::default()).await?;
     let openshift = session.connect_cluster().await?;
     let plan = match &openshift {
@@ -54,15 +51,6 @@ pub async fn run(args: &ApplyArgs) -> Result<u8, CliError> {
     } else {
         exit::FAILURE
     })
-}
-
-fn confirm_possible() -> Result<(), CliError> {
-    use std::io::IsTerminal;
-    if std::io::stdin().is_terminal() {
-        Ok(())
-    } else {
-        Err(CliError::NeedsConfirmation)
-    }
 }
 
 fn finish_without_changes(session: &Session, stats: &xefs_aws::CallStats) {

@@ -3,13 +3,14 @@
 use xefs_aws::AwsOptions;
 use xefs_core::engine::DestroyOptions;
 
-use super::session::{Session, confirm};
+use super::session::{Session, can_confirm, confirm};
 use crate::cli::{DestroyArgs, OutputFormat};
 use crate::diagnostics::CliError;
 use crate::{exit, output, progress};
 
 pub async fn run(args: &DestroyArgs) -> Result<u8, CliError> {
     let session = Session::load(&args.stack)?;
+    can_confirm(args.yes)?;
     let options = AwsOptions {
         delete_data: args.delete_data,
         ..AwsOptions::default()

@@ -133,13 +133,21 @@ impl Session {
     }
 }
 
+/// Fails unless `--yes` was given or there is a terminal to ask on: checked before any call,
+/// so a script without `--yes` never gets half a run.
+pub fn can_confirm(yes: bool) -> Result<(), CliError> {
+    if yes || std::io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        Err(CliError::NeedsConfirmation)
+    }
+}
+
 /// Asks "question [y/N]" on a terminal; without one, `--yes` is required.
 pub fn confirm(question: &str, yes: bool) -> Result<bool, CliError> {
+    can_confirm(yes)?;
     if yes {
         return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(CliError::NeedsConfirmation);
     }
     eprint!("{question} [y/N] ");
     let mut answer = String::new();

@@ -56,6 +56,23 @@ pub enum Observation {
 }
 
 impl Observation {
+    /// A resource that exists: present when nothing differs from the spec, drifted otherwise.
+    ///
+    /// ```
+    /// use xefs_core::step::{FieldDiff, Observation, StepOutputs};
+    ///
+    /// assert!(matches!(Observation::found(StepOutputs::new(), vec![]), Observation::Present(_)));
+    /// let drift = vec![FieldDiff::new("ready", "creating", "available")];
+    /// assert!(matches!(Observation::found(StepOutputs::new(), drift), Observation::Drifted { .. }));
+    /// ```
+    pub fn found(outputs: StepOutputs, diff: Vec<FieldDiff>) -> Self {
+        if diff.is_empty() {
+            Observation::Present(outputs)
+        } else {
+            Observation::Drifted { outputs, diff }
+        }
+    }
+
     /// The live resource's outputs, unless it is absent.
     pub fn outputs(&self) -> Option<&StepOutputs> {
         match self {

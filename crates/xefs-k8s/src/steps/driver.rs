@@ -194,11 +194,7 @@ impl Step for ClusterCsiDriverStep {
             diff.push(FieldDiff::new(DRIVER_FIELD, state, "ready"));
         }
         let outputs = self.outputs()?;
-        Ok(if diff.is_empty() {
-            Observation::Present(outputs)
-        } else {
-            Observation::Drifted { outputs, diff }
-        })
+        Ok(Observation::found(outputs, diff))
     }
 
     async fn ensure(

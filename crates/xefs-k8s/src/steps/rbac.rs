@@ -102,11 +102,7 @@ impl Step for SecretReaderRbacStep {
             }
         }
         let outputs = self.outputs()?;
-        Ok(if diff.is_empty() {
-            Observation::Present(outputs)
-        } else {
-            Observation::Drifted { outputs, diff }
-        })
+        Ok(Observation::found(outputs, diff))
     }
 
     async fn ensure(

@@ -111,11 +111,7 @@ impl SecretObject {
             })
             .collect();
         let outputs = self.outputs()?;
-        Ok(if diff.is_empty() {
-            Observation::Present(outputs)
-        } else {
-            Observation::Drifted { outputs, diff }
-        })
+        Ok(Observation::found(outputs, diff))
     }
 
     async fn ensure(&self, kube: &Kube<'_>, observed: &Observation) -> Result<Ensured, StepError> {

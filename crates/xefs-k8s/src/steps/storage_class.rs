@@ -137,11 +137,7 @@ impl Step for StorageClassStep {
         };
         let diff = diff(&live, &want);
         let outputs = self.outputs()?;
-        Ok(if diff.is_empty() {
-            Observation::Present(outputs)
-        } else {
-            Observation::Drifted { outputs, diff }
-        })
+        Ok(Observation::found(outputs, diff))
     }
 
     async fn ensure(

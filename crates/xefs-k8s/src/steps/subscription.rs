@@ -305,11 +305,7 @@ impl Step for SubscriptionStep {
             ));
         }
         let outputs = self.outputs(&status)?;
-        Ok(if diff.is_empty() {
-            Observation::Present(outputs)
-        } else {
-            Observation::Drifted { outputs, diff }
-        })
+        Ok(Observation::found(outputs, diff))
     }
 
     async fn ensure(
