@@ -175,3 +175,27 @@ fn help_texts() {
         insta::assert_snapshot!(name, String::from_utf8_lossy(&o.stdout));
     }
 }
+
+#[test]
+fn apply_and_destroy_without_a_terminal_need_yes_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("xefs.toml");
+    std::fs::write(&config, EXAMPLE).unwrap();
+    for command in ["apply", "destroy"] {
+        // No credentials and no endpoint: any AWS call would fail with exit 1, not 2.
+        let o = xefs()
+            .args([command, "--phase", "aws", "--config"])
+            .arg(&config)
+            .arg("--state")
+            .arg(dir.path().join("state"))
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{command}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--yes"), "{command}: {}", stderr(&o));
+        assert!(
+            !dir.path().join("state").exists(),
+            "{command} touched the state"
+        );
+    }
+}
