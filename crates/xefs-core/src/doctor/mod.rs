@@ -24,7 +24,9 @@ mod snapshot;
 pub use finding::{CheckId, Finding, Findings, Status};
 pub use network::check_network;
 pub use snapshot::{
-    AclEntry, IngressState, MountTargetState, NetworkAclState, NetworkSnapshot, PeeringState,
-    RouteState, RouteTableState, RouteTargetState, SecurityGroupState, SubnetState, VpcSide,
-    WorkerPlacement,
+    AccountFacts, AclEntry, AttachedPolicy, ClusterFacts, DoctorSnapshot, FileSystemFacts,
+    IamFacts, IdentityFact, IngressState, MountTargetState, NetworkAclState, NetworkSnapshot,
+    OidcFacts, PeeringState, RoleDocuments, RoleFacts, RouteState, RouteTableState,
+    RouteTargetState, SecretFacts, SecurityGroupState, StorageClassFacts, SubnetState, VpcFact,
+    VpcSide, WorkerPlacement,
 };
