@@ -7,6 +7,7 @@
 //!   chain, or a role in B assumed with A's credentials) and the standard `AWS_ENDPOINT_URL`.
 //! * [`steps`]: the blueprint's AWS steps, idempotent, tagged `xefs:stack=<name>`, bound to the
 //!   ports by [`AwsProvider`].
+//! * [`doctor`]: the read-only snapshot of both accounts that `xefs doctor` analyses.
 //!
 //! ```
 //! use xefs_aws::{AwsError, Service};
@@ -19,6 +20,7 @@
 //! ```
 
 mod account;
+pub mod doctor;
 mod error;
 mod options;
 pub mod ports;

@@ -26,6 +26,14 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Show what the state directory records about the stack (no cloud calls).
     Status(StatusArgs),
+    /// Explain why a cross-account mount would fail (read-only checks, exit 1 on a failure).
+    ///
+    /// Reads both accounts and the cluster without changing anything, then checks the
+    /// credentials, the VPCs and the OIDC provider, every hop of the NFS path from each worker
+    /// subnet to its mount target, the IAM chain from the CSI service accounts to B's file
+    /// system, and the cluster's Secrets and StorageClass. Before `apply`, what apply creates is
+    /// skipped, so doctor works as a preflight. Exit 0 when nothing failed (warnings allowed).
+    Doctor(DoctorArgs),
 }
 
 /// A part of the procedure.
@@ -109,6 +117,28 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+}
+
+/// `xefs doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// `aws` alone skips the cluster (its objects, issuer and nodes); the accounts are always
+    /// read, as every cluster check compares against them.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "PHASE")]
+    pub phase: Vec<PhaseArg>,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Also write what was read (JSON, no secrets) to FILE, e.g. to attach to a support
+    /// ticket; `--from-snapshot` checks it again offline.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+    /// Check a snapshot written by `--save-snapshot` instead of reading the live state: no
+    /// credentials, cluster or network needed.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["phase", "save_snapshot"])]
+    pub from_snapshot: Option<PathBuf>,
 }
 
 /// Where the stack's config comes from.

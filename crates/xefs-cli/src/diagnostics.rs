@@ -48,6 +48,17 @@ pub enum CliError {
     /// Connecting to the cluster failed: nothing was done.
     #[error(transparent)]
     Cluster(xefs_k8s::K8sError),
+    /// `doctor` could not read the cluster.
+    #[error(transparent)]
+    DoctorCluster(xefs_k8s::K8sError),
+    /// A doctor snapshot file is not one `--save-snapshot` wrote.
+    #[error("{} is not a doctor snapshot: {message}", .path.display())]
+    Snapshot {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// Some selected steps have no provider.
     #[error("{}", EngineError::Unbound { unbound: unbound.clone() })]
     Unbound {
@@ -87,13 +98,15 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Config { .. } | CliError::NeedsConfirmation | CliError::Unbound { .. } => {
-                exit::USAGE
-            }
+            CliError::Config { .. }
+            | CliError::NeedsConfirmation
+            | CliError::Unbound { .. }
+            | CliError::Snapshot { .. } => exit::USAGE,
             CliError::Write { .. }
             | CliError::Io { .. }
             | CliError::Provider(_)
             | CliError::Cluster(_)
+            | CliError::DoctorCluster(_)
             | CliError::Engine(_)
             | CliError::State(_) => exit::FAILURE,
         }
@@ -110,7 +123,8 @@ impl Diagnostic for CliError {
                 "xefs::wrong-account"
             }
             CliError::Provider(_) => "xefs::aws",
-            CliError::Cluster(_) => "xefs::cluster",
+            CliError::Cluster(_) | CliError::DoctorCluster(_) => "xefs::cluster",
+            CliError::Snapshot { .. } => "xefs::snapshot",
             CliError::Unbound { .. } => "xefs::phase",
             CliError::Engine(_) => "xefs::engine",
             CliError::State(_) => "xefs::state",
@@ -143,6 +157,11 @@ impl Diagnostic for CliError {
                 "nothing was written; check the credentials and network access to AWS".into()
             }
             CliError::Cluster(_) => "log in to the cluster (`oc login …`) or point KUBECONFIG at its kubeconfig; set cluster.kube_context to use another context; nothing was changed".into(),
+            CliError::DoctorCluster(_) => "log in to the cluster (`oc login …`) or point KUBECONFIG at its kubeconfig (cluster.kube_context picks another context); or check only the accounts with `xefs doctor --phase aws`".into(),
+            CliError::Snapshot { .. } => {
+                "pass a file written by `xefs doctor --save-snapshot` with this version of xefs"
+                    .into()
+            }
             CliError::Unbound { unbound } => {
                 if unbound
                     .iter()

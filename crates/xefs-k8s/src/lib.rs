@@ -6,6 +6,8 @@
 //!   nodes, `Authentication`), mockable with `mockall` (feature `mock`).
 //! * [`KubeCluster`]: the port over `kube::Client`, with the kubeconfig loaded as `oc` does.
 //! * [`objects`]: typed OLM and OpenShift objects.
+//! * [`doctor`]: the read-only facts `xefs doctor` checks (Secrets, StorageClass, driver,
+//!   issuer, worker instances).
 //! * [`steps`]: the OpenShift steps of the blueprint (discovery, the operator's Secret,
 //!   OperatorGroup and Subscription, the `ClusterCSIDriver`, the cross-account Secret and its
 //!   RBAC, the StorageClass, and the write/read check), each a `xefs_core::step::Step`, bound
@@ -20,6 +22,7 @@
 //! ```
 
 mod cluster;
+pub mod doctor;
 mod error;
 mod kube;
 pub mod objects;

@@ -108,6 +108,19 @@ pub enum PeeringStatus {
     Other(String),
 }
 
+impl PeeringStatus {
+    /// The state as AWS names it (`active`, `pending-acceptance`, `deleted`…).
+    pub fn as_str(&self) -> &str {
+        match self {
+            PeeringStatus::Initiating => "initiating-request",
+            PeeringStatus::PendingAcceptance => "pending-acceptance",
+            PeeringStatus::Provisioning => "provisioning",
+            PeeringStatus::Active => "active",
+            PeeringStatus::Gone(state) | PeeringStatus::Other(state) => state,
+        }
+    }
+}
+
 /// A VPC peering connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Peering {
@@ -144,17 +157,18 @@ pub struct NewPeering {
     pub tags: Tags,
 }
 
-/// One ingress rule of a security group, reduced to what xefs manages: a TCP port range from
-/// IPv4 CIDRs.
+/// One rule of a security group, inbound or outbound (the list holding it says which), reduced
+/// to a protocol, a port range and IPv4 CIDRs: references to other groups and IPv6 ranges are
+/// not xefs's business.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IngressRule {
+pub struct SecurityGroupRule {
     /// `tcp`, `udp`, `-1`…
     pub protocol: String,
-    /// First port.
+    /// First port (the ICMP type for ICMP); `None` or `-1` for all.
     pub from_port: Option<i32>,
-    /// Last port.
+    /// Last port (the ICMP code for ICMP); `None` or `-1` for all.
     pub to_port: Option<i32>,
-    /// Source CIDRs.
+    /// The peer CIDRs: sources of an inbound rule, destinations of an outbound one.
     pub cidrs: Vec<Ipv4Cidr>,
 }
 
@@ -167,10 +181,45 @@ pub struct SecurityGroup {
     pub name: String,
     /// Its VPC.
     pub vpc_id: VpcId,
-    /// Its ingress rules.
-    pub ingress: Vec<IngressRule>,
+    /// Its inbound rules.
+    pub ingress: Vec<SecurityGroupRule>,
+    /// Its outbound rules.
+    pub egress: Vec<SecurityGroupRule>,
     /// Its tags.
     pub tags: Tags,
+}
+
+/// A network ACL: stateless filtering at the subnet boundary, so NFS needs a rule each way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAcl {
+    /// Its id (`acl-…`).
+    pub id: String,
+    /// Its VPC.
+    pub vpc_id: VpcId,
+    /// Whether it is the VPC's default ACL, which filters every subnet without an explicit
+    /// association.
+    pub default: bool,
+    /// Subnets explicitly associated with it.
+    pub subnets: Vec<SubnetId>,
+    /// Its IPv4 entries, as AWS lists them (IPv6 entries are left out).
+    pub entries: Vec<NetworkAclEntry>,
+}
+
+/// One IPv4 entry of a network ACL. The final `32767` deny-all is an ordinary entry here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAclEntry {
+    /// Evaluated in increasing order; the first match decides.
+    pub rule_number: u16,
+    /// Outbound (true) or inbound (false).
+    pub egress: bool,
+    /// The protocol number as AWS gives it: `6` (TCP), `17` (UDP), `-1` (all)…
+    pub protocol: String,
+    /// First and last port; `None` for all ports (or a protocol without ports).
+    pub port_range: Option<(u16, u16)>,
+    /// The peer block.
+    pub cidr: Ipv4Cidr,
+    /// `allow` (true) or `deny` (false).
+    pub allow: bool,
 }
 
 /// What `CreateSecurityGroup` needs.
@@ -200,6 +249,8 @@ pub trait Ec2: Send + Sync {
     async fn describe_instances(&self, ids: &[InstanceId]) -> AwsResult<Vec<Instance>>;
     /// `DescribeRouteTables` of a VPC, every page.
     async fn route_tables_in_vpc(&self, vpc: &VpcId) -> AwsResult<Vec<RouteTable>>;
+    /// `DescribeNetworkAcls` of a VPC, every page.
+    async fn network_acls_in_vpc(&self, vpc: &VpcId) -> AwsResult<Vec<NetworkAcl>>;
     /// `DescribeRouteTables` by id.
     async fn describe_route_tables(&self, ids: &[RouteTableId]) -> AwsResult<Vec<RouteTable>>;
     /// `CreateRoute` to a peering.

@@ -3,7 +3,7 @@
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
     Filter, IpPermission, IpRange, PeeringConnectionOptionsRequest, ResourceType, RouteState,
-    RouteTableAssociationStateCode, Tag, TagSpecification, VpcCidrBlockStateCode,
+    RouteTableAssociationStateCode, RuleAction, Tag, TagSpecification, VpcCidrBlockStateCode,
 };
 use xefs_core::ids::{
     AccountId, AzId, InstanceId, Ipv4Cidr, PeeringId, RouteTableId, SecurityGroupId, SubnetId,
@@ -13,8 +13,9 @@ use xefs_core::ids::{
 use super::calls::{Calls, or_absent};
 use super::convert::{peering_status, tags_from};
 use crate::ports::{
-    Ec2, IngressRule, Instance, NewPeering, NewSecurityGroup, Peering, PeeringStatus, Route,
-    RouteTable, RouteTarget, SecurityGroup, Subnet, Tags, Vpc,
+    Ec2, Instance, NetworkAcl, NetworkAclEntry, NewPeering, NewSecurityGroup, Peering,
+    PeeringStatus, Route, RouteTable, RouteTarget, SecurityGroup, SecurityGroupRule, Subnet, Tags,
+    Vpc,
 };
 use crate::{AwsResult, CallStats, Service};
 
@@ -247,16 +248,16 @@ impl SdkEc2 {
         })
     }
 
-    fn security_group(
+    /// The rules of one direction of a security group.
+    fn security_group_rules(
         &self,
         call: &'static str,
-        g: &aws_sdk_ec2::types::SecurityGroup,
-    ) -> AwsResult<SecurityGroup> {
-        let ingress = g
-            .ip_permissions()
+        permissions: &[IpPermission],
+    ) -> AwsResult<Vec<SecurityGroupRule>> {
+        permissions
             .iter()
             .map(|p| {
-                Ok(IngressRule {
+                Ok(SecurityGroupRule {
                     protocol: p.ip_protocol().unwrap_or("-1").to_owned(),
                     from_port: p.from_port(),
                     to_port: p.to_port(),
@@ -270,7 +271,14 @@ impl SdkEc2 {
                         .collect::<AwsResult<_>>()?,
                 })
             })
-            .collect::<AwsResult<_>>()?;
+            .collect()
+    }
+
+    fn security_group(
+        &self,
+        call: &'static str,
+        g: &aws_sdk_ec2::types::SecurityGroup,
+    ) -> AwsResult<SecurityGroup> {
         Ok(SecurityGroup {
             id: self.calls.parse(
                 call,
@@ -280,8 +288,65 @@ impl SdkEc2 {
             )?,
             name: g.group_name().unwrap_or_default().to_owned(),
             vpc_id: self.calls.parse(call, "VPC id", g.vpc_id(), VpcId::parse)?,
-            ingress,
+            ingress: self.security_group_rules(call, g.ip_permissions())?,
+            egress: self.security_group_rules(call, g.ip_permissions_egress())?,
             tags: ec2_tags(g.tags()),
+        })
+    }
+
+    /// A network ACL with its live associations and IPv4 entries; IPv6 entries (no IPv4 block)
+    /// are skipped, and a rule number or port out of AWS's ranges is a bad response.
+    fn network_acl(
+        &self,
+        call: &'static str,
+        acl: &aws_sdk_ec2::types::NetworkAcl,
+    ) -> AwsResult<NetworkAcl> {
+        let id = acl
+            .network_acl_id()
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| self.calls.bad_response(call, None, "no network ACL id"))?;
+        let number = |what: &str, n: Option<i32>| {
+            n.and_then(|n| u16::try_from(n).ok()).ok_or_else(|| {
+                self.calls
+                    .bad_response(call, Some(id), format!("{what} {n:?} out of range"))
+            })
+        };
+        let subnets = acl
+            .associations()
+            .iter()
+            .filter_map(|a| {
+                self.calls
+                    .parse_opt(call, "subnet id", a.subnet_id(), SubnetId::parse)
+                    .transpose()
+            })
+            .collect::<AwsResult<Vec<_>>>()?;
+        let mut entries = Vec::new();
+        for e in acl.entries().iter().filter(|e| e.cidr_block().is_some()) {
+            let port_range = match e.port_range() {
+                Some(r) if r.from().is_some() || r.to().is_some() => {
+                    Some((number("port", r.from())?, number("port", r.to())?))
+                }
+                _ => None,
+            };
+            entries.push(NetworkAclEntry {
+                rule_number: number("rule number", e.rule_number())?,
+                egress: e.egress().unwrap_or(false),
+                protocol: e.protocol().unwrap_or("-1").to_owned(),
+                port_range,
+                cidr: self
+                    .calls
+                    .parse(call, "ACL entry CIDR", e.cidr_block(), Ipv4Cidr::parse)?,
+                allow: e.rule_action() == Some(&RuleAction::Allow),
+            });
+        }
+        Ok(NetworkAcl {
+            id: id.to_owned(),
+            vpc_id: self
+                .calls
+                .parse(call, "VPC id", acl.vpc_id(), VpcId::parse)?,
+            default: acl.is_default().unwrap_or(false),
+            subnets,
+            entries,
         })
     }
 
@@ -484,6 +549,24 @@ impl Ec2 for SdkEc2 {
         }
         let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
         self.route_tables(&joined(&ids), Vec::new(), ids).await
+    }
+
+    async fn network_acls_in_vpc(&self, vpc: &VpcId) -> AwsResult<Vec<NetworkAcl>> {
+        const CALL: &str = "DescribeNetworkAcls";
+        let mut pages = self
+            .client
+            .describe_network_acls()
+            .filters(filter("vpc-id", vpc.as_str()))
+            .into_paginator()
+            .send();
+        let mut acls = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = self.calls.page(CALL, Some(vpc.as_str()), page)?;
+            for acl in page.network_acls() {
+                acls.push(self.network_acl(CALL, acl)?);
+            }
+        }
+        Ok(acls)
     }
 
     async fn create_route(

@@ -11,11 +11,15 @@ use aws_sdk_ec2::types::{
     Subnet as Ec2Subnet, VpcPeeringConnection, VpcPeeringConnectionStateReason,
 };
 use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, create_mock_http_client, mock};
-use xefs_core::ids::{AccountId, Arn, FileSystemId, IamName, PeeringId, VpcId};
+use xefs_core::ids::{
+    AccountId, Arn, FileSystemId, IamName, Ipv4Cidr, PeeringId, SecurityGroupId, SubnetId, VpcId,
+};
 use xefs_core::spec::ThroughputMode;
 
 use super::{SdkEc2, SdkEfs, SdkIam, SdkSts};
-use crate::ports::{Ec2, Efs, Iam, NewFileSystem, Sts};
+use crate::ports::{
+    Ec2, Efs, Iam, NetworkAcl, NetworkAclEntry as AclEntry, NewFileSystem, SecurityGroupRule, Sts,
+};
 use crate::{CallCount, CallStats};
 
 const ACCOUNT: &str = "111111111111";
@@ -446,6 +450,218 @@ async fn a_peering_in_use_is_not_mistaken_for_a_gone_one() {
         .await
         .expect_err("still provisioning");
     assert!(err.is_code("InvalidStateTransition"), "{err:?}");
+}
+
+#[tokio::test]
+async fn network_acls_keep_ipv4_entries_and_associations() {
+    use aws_sdk_ec2::types::{
+        NetworkAcl as SdkAcl, NetworkAclAssociation, NetworkAclEntry as SdkEntry, PortRange,
+        RuleAction,
+    };
+    let entry = |number: i32, egress: bool, protocol: &str, action: RuleAction| {
+        SdkEntry::builder()
+            .rule_number(number)
+            .egress(egress)
+            .protocol(protocol)
+            .rule_action(action)
+    };
+    let first = mock!(aws_sdk_ec2::Client::describe_network_acls)
+        .match_requests(|r| {
+            r.next_token().is_none()
+                && r.filters().iter().any(|f| {
+                    f.name() == Some("vpc-id") && f.values() == ["vpc-0a1b2c3d".to_owned()]
+                })
+        })
+        .then_output(move || {
+            aws_sdk_ec2::operation::describe_network_acls::DescribeNetworkAclsOutput::builder()
+                .network_acls(
+                    SdkAcl::builder()
+                        .network_acl_id("acl-00000001")
+                        .vpc_id("vpc-0a1b2c3d")
+                        .is_default(true)
+                        .associations(
+                            NetworkAclAssociation::builder()
+                                .network_acl_association_id("aclassoc-1")
+                                .network_acl_id("acl-00000001")
+                                .subnet_id("subnet-00000001")
+                                .build(),
+                        )
+                        .entries(
+                            entry(100, false, "6", RuleAction::Allow)
+                                .cidr_block("10.0.0.0/16")
+                                .port_range(PortRange::builder().from(2049).to(2049).build())
+                                .build(),
+                        )
+                        // IPv6 entries are not xefs's business.
+                        .entries(
+                            entry(101, false, "-1", RuleAction::Allow)
+                                .ipv6_cidr_block("::/0")
+                                .build(),
+                        )
+                        // The catch-all is an ordinary deny entry.
+                        .entries(
+                            entry(32767, true, "-1", RuleAction::Deny)
+                                .cidr_block("0.0.0.0/0")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .next_token("page-2")
+                .build()
+        });
+    let second = mock!(aws_sdk_ec2::Client::describe_network_acls)
+        .match_requests(|r| r.next_token() == Some("page-2"))
+        .then_output(|| {
+            aws_sdk_ec2::operation::describe_network_acls::DescribeNetworkAclsOutput::builder()
+                .network_acls(
+                    SdkAcl::builder()
+                        .network_acl_id("acl-00000002")
+                        .vpc_id("vpc-0a1b2c3d")
+                        .is_default(false)
+                        .build(),
+                )
+                .build()
+        });
+    let stats = CallStats::new();
+    let ec2 = SdkEc2::new(
+        mocked_client!(aws_sdk_ec2, [&first, &second]),
+        account(),
+        stats.clone(),
+    );
+    let acls = ec2
+        .network_acls_in_vpc(&VpcId::parse("vpc-0a1b2c3d").expect("valid vpc id"))
+        .await
+        .expect("both pages");
+    assert_eq!(stats.by_call()["ec2:DescribeNetworkAcls"], 2);
+    let [default, other] = acls.as_slice() else {
+        panic!("expected two ACLs: {acls:?}");
+    };
+    assert_eq!(
+        *default,
+        NetworkAcl {
+            id: "acl-00000001".into(),
+            vpc_id: VpcId::parse("vpc-0a1b2c3d").expect("valid vpc id"),
+            default: true,
+            subnets: vec![SubnetId::parse("subnet-00000001").expect("valid subnet id")],
+            entries: vec![
+                AclEntry {
+                    rule_number: 100,
+                    egress: false,
+                    protocol: "6".into(),
+                    port_range: Some((2049, 2049)),
+                    cidr: Ipv4Cidr::parse("10.0.0.0/16").expect("valid cidr"),
+                    allow: true,
+                },
+                AclEntry {
+                    rule_number: 32767,
+                    egress: true,
+                    protocol: "-1".into(),
+                    port_range: None,
+                    cidr: Ipv4Cidr::parse("0.0.0.0/0").expect("valid cidr"),
+                    allow: false,
+                },
+            ],
+        }
+    );
+    assert!(!other.default && other.subnets.is_empty() && other.entries.is_empty());
+}
+
+#[tokio::test]
+async fn a_port_out_of_range_in_an_acl_entry_is_a_bad_response() {
+    let odd = mock!(aws_sdk_ec2::Client::describe_network_acls).then_output(|| {
+        aws_sdk_ec2::operation::describe_network_acls::DescribeNetworkAclsOutput::builder()
+            .network_acls(
+                aws_sdk_ec2::types::NetworkAcl::builder()
+                    .network_acl_id("acl-00000001")
+                    .vpc_id("vpc-0a1b2c3d")
+                    .entries(
+                        aws_sdk_ec2::types::NetworkAclEntry::builder()
+                            .rule_number(100)
+                            .protocol("6")
+                            .rule_action(aws_sdk_ec2::types::RuleAction::Allow)
+                            .cidr_block("0.0.0.0/0")
+                            .port_range(
+                                aws_sdk_ec2::types::PortRange::builder()
+                                    .from(0)
+                                    .to(70000)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let ec2 = SdkEc2::new(
+        mocked_client!(aws_sdk_ec2, [&odd]),
+        account(),
+        CallStats::new(),
+    );
+    let err = ec2
+        .network_acls_in_vpc(&VpcId::parse("vpc-0a1b2c3d").expect("valid vpc id"))
+        .await
+        .expect_err("port 70000");
+    assert!(!err.retryable);
+    assert_eq!(err.resource.as_deref(), Some("acl-00000001"));
+    assert!(err.message.contains("70000"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn security_groups_carry_their_egress_rules() {
+    use aws_sdk_ec2::types::{IpPermission, IpRange, SecurityGroup as Ec2Group};
+    let described = mock!(aws_sdk_ec2::Client::describe_security_groups).then_output(|| {
+        aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput::builder()
+            .security_groups(
+                Ec2Group::builder()
+                    .group_id("sg-0000000b")
+                    .group_name("nfs")
+                    .vpc_id("vpc-0a1b2c3d")
+                    .ip_permissions(
+                        IpPermission::builder()
+                            .ip_protocol("tcp")
+                            .from_port(2049)
+                            .to_port(2049)
+                            .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/16").build())
+                            .build(),
+                    )
+                    .ip_permissions_egress(
+                        IpPermission::builder()
+                            .ip_protocol("-1")
+                            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let ec2 = SdkEc2::new(
+        mocked_client!(aws_sdk_ec2, [&described]),
+        account(),
+        CallStats::new(),
+    );
+    let group = ec2
+        .describe_security_group(&SecurityGroupId::parse("sg-0000000b").expect("valid id"))
+        .await
+        .expect("described")
+        .expect("found");
+    assert_eq!(
+        group.ingress,
+        [SecurityGroupRule {
+            protocol: "tcp".into(),
+            from_port: Some(2049),
+            to_port: Some(2049),
+            cidrs: vec![Ipv4Cidr::parse("10.0.0.0/16").expect("valid cidr")],
+        }]
+    );
+    assert_eq!(
+        group.egress,
+        [SecurityGroupRule {
+            protocol: "-1".into(),
+            from_port: None,
+            to_port: None,
+            cidrs: vec![Ipv4Cidr::parse("0.0.0.0/0").expect("valid cidr")],
+        }]
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use xefs_core::blueprint::steps::FileSystem as FileSystemSpec;
 use xefs_core::ids::FileSystemId;
 use xefs_core::step::{Ensured, Observation, Step, StepContext, StepError, StepOutputs};
 
-pub(super) use self::fields::life_cycle_name;
+pub(crate) use self::fields::life_cycle_name;
 use super::require_stack_tag;
 use crate::ports::{FileSystem, LifeCycle, NewFileSystem};
 use crate::{Account, AwsOptions};

@@ -8,7 +8,7 @@ mod discovery;
 mod file_system;
 mod file_system_policy;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod guard;
 mod iam_policy;
 mod iam_role;
@@ -21,11 +21,12 @@ mod preflight;
 mod routes;
 mod security_group;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 pub use attachment::AttachmentStep;
 pub use client_access::EfsClientAccessStep;
 pub use discovery::{DiscoverClusterAccountStep, DiscoverStorageAccountStep};
+pub(crate) use file_system::life_cycle_name;
 pub use file_system::{EMPTY_FILE_SYSTEM_BYTES, FileSystemStep};
 pub use file_system_policy::FileSystemPolicyStep;
 pub use guard::require_stack_tag;

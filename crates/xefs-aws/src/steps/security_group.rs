@@ -13,7 +13,7 @@ use xefs_core::step::{Ensured, FieldDiff, Observation, Step, StepContext, StepEr
 
 use super::require_stack_tag;
 use crate::Account;
-use crate::ports::{IngressRule, NewSecurityGroup};
+use crate::ports::{NewSecurityGroup, SecurityGroupRule};
 
 /// The NFS port EFS mount targets listen on.
 pub const NFS_PORT: i32 = 2049;
@@ -71,7 +71,7 @@ impl SecurityGroupStep {
 
 /// Whether `rule` lets NFS in from `source`: TCP (or all traffic) on a range holding 2049, from
 /// a block containing `source`. A broader existing rule is enough; nothing is added next to it.
-fn admits_nfs(rule: &IngressRule, source: &Ipv4Cidr) -> bool {
+fn admits_nfs(rule: &SecurityGroupRule, source: &Ipv4Cidr) -> bool {
     let all = rule.protocol == "-1";
     let tcp = rule.protocol.eq_ignore_ascii_case("tcp") || rule.protocol == "6";
     let port = match (rule.from_port, rule.to_port) {
@@ -81,7 +81,7 @@ fn admits_nfs(rule: &IngressRule, source: &Ipv4Cidr) -> bool {
     (all || (tcp && port)) && rule.cidrs.iter().any(|c| c.contains(source))
 }
 
-fn render_rules(rules: &[IngressRule]) -> String {
+fn render_rules(rules: &[SecurityGroupRule]) -> String {
     if rules.is_empty() {
         return "none".to_owned();
     }

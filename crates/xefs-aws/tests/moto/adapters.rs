@@ -553,6 +553,164 @@ async fn ec2_security_group_rules_are_idempotent() -> TestResult {
     Ok(())
 }
 
+#[tokio::test]
+async fn ec2_network_acls_show_the_default_flag_associations_and_ipv4_entries() -> TestResult {
+    use aws_sdk_ec2::types::{PortRange, RuleAction};
+    let world = world_without_workers().await;
+    let b = world.storage.ports();
+    let vpc = world.storage.vpc_id.clone();
+
+    // A new VPC has one default ACL allowing everything both ways, before the final deny; each
+    // subnet is associated with it.
+    let acls = b.ec2.network_acls_in_vpc(&vpc).await?;
+    let [default] = acls.as_slice() else {
+        return Err(format!("expected the default ACL only: {acls:?}").into());
+    };
+    assert!(default.default);
+    assert_eq!(default.vpc_id, vpc);
+    let mut subnets = default.subnets.clone();
+    subnets.sort();
+    let mut expected = world.storage.subnet_ids();
+    expected.sort();
+    assert_eq!(subnets, expected);
+    let mut rules: Vec<_> = default
+        .entries
+        .iter()
+        .map(|e| (e.egress, e.rule_number, e.protocol.as_str(), e.allow))
+        .collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        [
+            (false, 100, "-1", true),
+            (false, 32767, "-1", false),
+            (true, 100, "-1", true),
+            (true, 32767, "-1", false),
+        ]
+    );
+    assert!(
+        default
+            .entries
+            .iter()
+            .all(|e| e.port_range.is_none()
+                && e.cidr == Ipv4Cidr::parse("0.0.0.0/0").expect("valid"))
+    );
+
+    // A custom ACL with a TCP range, an IPv6 entry (left out) and one subnet moved onto it.
+    let ec2 = world.storage.ec2();
+    let created = ec2.create_network_acl().vpc_id(vpc.as_str()).send().await?;
+    let acl_id = created
+        .network_acl()
+        .and_then(|a| a.network_acl_id())
+        .ok_or("CreateNetworkAcl returns an id")?
+        .to_owned();
+    ec2.create_network_acl_entry()
+        .network_acl_id(&acl_id)
+        .rule_number(110)
+        .protocol("6")
+        .rule_action(RuleAction::Allow)
+        .egress(false)
+        .cidr_block(world.cluster.vpc_cidr.to_string())
+        .port_range(PortRange::builder().from(2049).to(2049).build())
+        .send()
+        .await?;
+    ec2.create_network_acl_entry()
+        .network_acl_id(&acl_id)
+        .rule_number(120)
+        .protocol("-1")
+        .rule_action(RuleAction::Deny)
+        .egress(true)
+        .ipv6_cidr_block("::/0")
+        .send()
+        .await?;
+    let moved = world.storage.subnets[0].id.clone();
+    let association = ec2
+        .describe_network_acls()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association.subnet-id")
+                .values(moved.as_str())
+                .build(),
+        )
+        .send()
+        .await?
+        .network_acls()
+        .iter()
+        .flat_map(|a| a.associations())
+        .find(|a| a.subnet_id() == Some(moved.as_str()))
+        .and_then(|a| a.network_acl_association_id())
+        .ok_or("the subnet's association")?
+        .to_owned();
+    ec2.replace_network_acl_association()
+        .association_id(association)
+        .network_acl_id(&acl_id)
+        .send()
+        .await?;
+
+    let acls = b.ec2.network_acls_in_vpc(&vpc).await?;
+    assert_eq!(acls.len(), 2, "{acls:?}");
+    let custom = acls
+        .iter()
+        .find(|a| a.id == acl_id)
+        .ok_or("the custom ACL is listed")?;
+    assert!(!custom.default);
+    assert_eq!(custom.subnets, std::slice::from_ref(&moved));
+    assert_eq!(custom.entries.len(), 1, "{custom:?}");
+    let entry = &custom.entries[0];
+    assert_eq!(
+        (
+            entry.rule_number,
+            entry.egress,
+            entry.protocol.as_str(),
+            entry.port_range,
+            entry.cidr,
+            entry.allow
+        ),
+        (
+            110,
+            false,
+            "6",
+            Some((2049, 2049)),
+            world.cluster.vpc_cidr,
+            true
+        )
+    );
+    let default = acls.iter().find(|a| a.default).ok_or("the default ACL")?;
+    assert!(!default.subnets.contains(&moved), "{default:?}");
+    assert_eq!(b.stats.by_call()["ec2:DescribeNetworkAcls"], 2);
+    // Another VPC's ACLs (or an unknown VPC's) are not listed.
+    assert!(
+        b.ec2
+            .network_acls_in_vpc(&VpcId::parse("vpc-0a1b2c3d")?)
+            .await?
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn ec2_security_groups_list_their_egress_rules() -> TestResult {
+    let world = world_without_workers().await;
+    let b = world.storage.ports();
+    let id = b
+        .ec2
+        .create_security_group(&NewSecurityGroup {
+            vpc_id: world.storage.vpc_id.clone(),
+            name: "xefs-egress-demo".into(),
+            description: "egress".into(),
+            tags: stack_tags("demo"),
+        })
+        .await?;
+    let group = b.ec2.describe_security_group(&id).await?.ok_or("exists")?;
+    // A new group lets everything out, as in EC2.
+    assert_eq!(group.egress.len(), 1, "{group:?}");
+    let rule = &group.egress[0];
+    assert_eq!(rule.protocol, "-1");
+    assert_eq!(rule.cidrs, [Ipv4Cidr::parse("0.0.0.0/0")?]);
+    assert!(group.ingress.is_empty());
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // EFS
 

@@ -23,7 +23,7 @@ use crate::support::world::parse_spec;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The world's spec with the worker role named and no file-system policy.
-fn spec_for(world: &TwoAccountWorld, stack: &str) -> StackSpec {
+pub(crate) fn spec_for(world: &TwoAccountWorld, stack: &str) -> StackSpec {
     let roles = world
         .workers
         .iter()
@@ -40,7 +40,7 @@ fn spec_for(world: &TwoAccountWorld, stack: &str) -> StackSpec {
 }
 
 /// The provider of both accounts, counting calls in `stats`.
-async fn provider(
+pub(crate) async fn provider(
     world: &TwoAccountWorld,
     spec: &StackSpec,
     stats: &CallStats,
@@ -50,11 +50,11 @@ async fn provider(
     Ok(AwsProvider::new(accounts, AwsOptions::default()))
 }
 
-fn bind(spec: &StackSpec, aws: &AwsProvider) -> Result<BoundPlan, EngineError> {
+pub(crate) fn bind(spec: &StackSpec, aws: &AwsProvider) -> Result<BoundPlan, EngineError> {
     BoundPlan::bind(&Blueprint::build(spec).select(&[Phase::Aws]), &[aws])
 }
 
-fn engine() -> Engine {
+pub(crate) fn engine() -> Engine {
     Engine::new(EngineOptions::default())
 }
 

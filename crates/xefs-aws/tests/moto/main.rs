@@ -12,6 +12,7 @@
 
 mod adapters;
 mod connect;
+mod doctor;
 mod flow;
 
 use xefs_moto as support;

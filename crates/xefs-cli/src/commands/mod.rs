@@ -2,6 +2,7 @@
 
 mod apply;
 mod destroy;
+mod doctor;
 mod plan;
 mod render;
 mod session;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
         Command::Destroy(args) => runtime()?.block_on(destroy::run(&args)),
+        Command::Doctor(args) => runtime()?.block_on(doctor::run(&args)),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `plan`, `apply`, `destroy` and `status` against moto, as a script runs them: the real
+//! `plan`, `apply`, `destroy`, `status` and `doctor` against moto, as a script runs them: the real
 //! binary, credentials from profiles in a shared credentials file, the endpoint from
 //! `AWS_ENDPOINT_URL`.
 
@@ -36,13 +36,18 @@ impl Stack {
 
     /// `xefs <args> --config … --state …` with the world's credentials and endpoint.
     fn xefs(&self, args: &[&str]) -> Command {
+        let mut cmd = self.stateless(args);
+        cmd.arg("--state").arg(self.path("state"));
+        cmd
+    }
+
+    /// `xefs <args> --config …` (for `doctor`, which keeps no state).
+    fn stateless(&self, args: &[&str]) -> Command {
         let mut cmd = xefs();
         cmd.current_dir(self.dir.path())
             .args(args)
             .arg("--config")
             .arg(self.path("xefs.toml"))
-            .arg("--state")
-            .arg(self.path("state"))
             .env("AWS_ENDPOINT_URL", self.world.endpoint())
             .env("AWS_SHARED_CREDENTIALS_FILE", self.path("credentials"))
             .env("AWS_CONFIG_FILE", self.path("config"))
@@ -231,4 +236,130 @@ fn the_cluster_phases_need_a_kubeconfig_and_say_how_to_get_one() {
     // --phase aws needs no cluster: the same config plans fine.
     let aws = stack.run(&["plan", "--phase", "aws"]);
     assert_eq!(aws.status.code(), Some(0), "{}", stderr(&aws));
+}
+
+/// The checks a doctor report failed, as `(check, resource)`.
+fn failed_checks(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "failed")
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_owned(),
+                f["resource"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn doctor_passes_before_and_after_apply_and_names_a_deleted_route() {
+    let stack = world("cli-doctor");
+    let doctor = |extra: &[&str]| {
+        let mut args = vec!["doctor", "--phase", "aws"];
+        args.extend_from_slice(extra);
+        stack.stateless(&args).output().unwrap()
+    };
+
+    // Before apply: a preflight. Nothing fails; what apply creates is skipped, not failed.
+    let before = doctor(&["--output", "json"]);
+    assert_eq!(before.status.code(), Some(0), "{}", stderr(&before));
+    let report = json(&before);
+    assert_eq!(report["ok"], true, "{report:#}");
+    assert!(
+        report["summary"]["skipped"].as_u64().unwrap() > 0,
+        "{report:#}"
+    );
+    assert!(
+        report["summary"]["passed"].as_u64().unwrap() > 0,
+        "{report:#}"
+    );
+    assert_eq!(report["calls"]["writes"], 0);
+
+    let apply = stack.run(&["apply", "--phase", "aws", "--yes"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
+
+    // After apply: the full path and IAM checks pass, with no write.
+    let snapshot = stack.path("snapshot.json");
+    let after = doctor(&[
+        "--output",
+        "json",
+        "--save-snapshot",
+        snapshot.to_str().unwrap(),
+    ]);
+    assert_eq!(after.status.code(), Some(0), "{}", stderr(&after));
+    let report = json(&after);
+    assert!(failed_checks(&report).is_empty(), "{report:#}");
+    // `--phase aws`: only the cluster's checks are skipped.
+    for f in report["findings"].as_array().unwrap() {
+        if f["status"] == "skipped" {
+            assert!(
+                f["message"].as_str().unwrap().contains("--phase aws"),
+                "{f:#}"
+            );
+        }
+    }
+    assert_eq!(report["calls"]["writes"], 0);
+    for check in [
+        "route-to-peer",
+        "route-back",
+        "nfs-ingress",
+        "assume-cross-account-role",
+    ] {
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["check"] == check && f["status"] == "passed"),
+            "{check} did not pass: {report:#}"
+        );
+    }
+
+    // Behind xefs's back, A's route to B goes: doctor names that route table, and only it.
+    let table = stack.world.cluster.main_route_table.to_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        stack
+            .world
+            .cluster
+            .ec2()
+            .delete_route()
+            .route_table_id(&table)
+            .destination_cidr_block(stack.world.storage.vpc_cidr.to_string())
+            .send()
+            .await
+            .unwrap();
+    });
+    let broken = doctor(&[]);
+    assert_eq!(broken.status.code(), Some(1), "{}", stderr(&broken));
+    let text = String::from_utf8_lossy(&broken.stdout).into_owned();
+    println!("{text}");
+    assert!(text.contains("FAIL  route-to-peer"), "{text}");
+    assert!(text.contains(&table), "{text}");
+    assert!(text.contains("fix: "), "{text}");
+    let report = json(&doctor(&["--output", "json"]));
+    let failed = failed_checks(&report);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, "route-to-peer");
+    assert!(failed[0].1.contains(&table), "{failed:?}");
+
+    // The snapshot saved while it worked still passes offline: no credentials needed.
+    let offline = xefs()
+        .args(["doctor", "--from-snapshot"])
+        .arg(&snapshot)
+        .arg("--config")
+        .arg(stack.path("xefs.toml"))
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .unwrap();
+    assert_eq!(offline.status.code(), Some(0), "{}", stderr(&offline));
+
+    let destroy = stack.run(&["destroy", "--phase", "aws", "--yes"]);
+    assert_eq!(destroy.status.code(), Some(0), "{}", stderr(&destroy));
 }

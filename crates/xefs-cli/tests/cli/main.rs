@@ -168,6 +168,7 @@ fn help_texts() {
         vec!["apply", "--help"],
         vec!["destroy", "--help"],
         vec!["status", "--help"],
+        vec!["doctor", "--help"],
     ] {
         let o = xefs().args(&args).output().unwrap();
         assert!(o.status.success());
@@ -198,4 +199,43 @@ fn apply_and_destroy_without_a_terminal_need_yes_before_any_call() {
             "{command} touched the state"
         );
     }
+}
+
+#[test]
+fn doctor_without_a_kubeconfig_says_how_to_skip_the_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("xefs.toml");
+    std::fs::write(&config, EXAMPLE).unwrap();
+    let o = xefs()
+        .args(["doctor", "--config"])
+        .arg(&config)
+        .env("KUBECONFIG", dir.path().join("no-such-kubeconfig"))
+        .env("HOME", dir.path().join("home"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("oc login"), "{err}");
+    assert!(err.contains("--phase aws"), "{err}");
+}
+
+#[test]
+fn doctor_refuses_a_file_that_is_not_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("xefs.toml");
+    std::fs::write(&config, EXAMPLE).unwrap();
+    let bogus = dir.path().join("snapshot.json");
+    std::fs::write(&bogus, "{\"cluster_account\": 1}").unwrap();
+    let o = xefs()
+        .args(["doctor", "--config"])
+        .arg(&config)
+        .arg("--from-snapshot")
+        .arg(&bogus)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("is not a doctor snapshot"), "{err}");
+    assert!(err.contains("--save-snapshot"), "{err}");
 }

@@ -58,6 +58,8 @@ pub mod driver {
     pub const TOKEN_FILE: &str = "/var/run/secrets/openshift/serviceaccount/token";
     /// Secret holding B's role for the provisioner (`awsRoleArn`).
     pub const CROSS_ACCOUNT_SECRET: &str = "cross-account-arn";
+    /// The label that selects worker nodes, whose subnets NFS traffic starts from.
+    pub const WORKER_SELECTOR: &str = "node-role.kubernetes.io/worker";
 }
 
 /// Output names. Each is unique in the blueprint so that its shell variable is too.
@@ -165,7 +167,7 @@ impl Blueprint {
                 StepSpec::DiscoverCluster(DiscoverCluster {
                     oidc_provider: need_oidc,
                     worker_instances: need_workers,
-                    worker_selector: "node-role.kubernetes.io/worker".into(),
+                    worker_selector: driver::WORKER_SELECTOR.into(),
                 }),
             );
         }

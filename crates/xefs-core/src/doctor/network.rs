@@ -13,7 +13,7 @@ use super::snapshot::{
     MountTargetState, NetworkAclState, NetworkSnapshot, RouteTableState, RouteTargetState,
     SubnetState, VpcSide,
 };
-use crate::ids::{Ipv4Cidr, PeeringId, SubnetId};
+use crate::ids::{AccountId, Ipv4Cidr, PeeringId, SubnetId, VpcId};
 
 /// The NFS port.
 const NFS_PORT: u16 = 2049;
@@ -29,11 +29,21 @@ const EPHEMERAL: (u16, u16) = (1024, 65535);
 /// Mount targets outside B's VPC fail `mount-target-vpc` and their path is not checked further
 /// (it would only repeat that failure).
 pub fn check_network(snapshot: &NetworkSnapshot) -> Vec<Finding> {
+    let mut findings = vec![check_cidr_overlap(
+        VpcRef::from(&snapshot.cluster),
+        VpcRef::from(&snapshot.storage),
+    )];
+    findings.extend(check_paths(snapshot));
+    findings
+}
+
+/// [`check_network`] without the CIDR check, which [`diagnose`](fn@super::diagnose) runs in its
+/// preflight from the spec's CIDRs.
+pub(super) fn check_paths(snapshot: &NetworkSnapshot) -> Vec<Finding> {
     let mut out = Collector::default();
     let a = &snapshot.cluster;
     let b = &snapshot.storage;
 
-    check_cidrs(a, b, &mut out);
     let peering = check_peering(snapshot, &mut out);
     check_mount_targets(snapshot, &mut out);
 
@@ -113,13 +123,35 @@ impl Collector {
     }
 }
 
-fn check_cidrs(a: &VpcSide, b: &VpcSide, out: &mut Collector) {
+/// A VPC as the CIDR check names it: from a [`VpcSide`] after discovery, or from the spec.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct VpcRef<'a> {
+    /// The account owning the VPC.
+    pub(super) account: &'a AccountId,
+    /// The VPC.
+    pub(super) vpc: &'a VpcId,
+    /// Its CIDR block.
+    pub(super) cidr: Ipv4Cidr,
+}
+
+impl<'a> From<&'a VpcSide> for VpcRef<'a> {
+    fn from(side: &'a VpcSide) -> Self {
+        Self {
+            account: &side.account,
+            vpc: &side.vpc,
+            cidr: side.cidr,
+        }
+    }
+}
+
+/// The two VPCs' blocks must be disjoint, or the peering cannot route between them.
+pub(super) fn check_cidr_overlap(a: VpcRef<'_>, b: VpcRef<'_>) -> Finding {
     let resource = format!(
         "VPC {} ({}) in account {} and VPC {} ({}) in account {}",
         a.vpc, a.cidr, a.account, b.vpc, b.cidr, b.account
     );
     if a.cidr.overlaps(&b.cidr) {
-        out.push(Finding::failed(
+        Finding::failed(
             CheckId::CidrOverlap,
             resource,
             format!(
@@ -128,13 +160,13 @@ fn check_cidrs(a: &VpcSide, b: &VpcSide, out: &mut Collector) {
             ),
             "give B's VPC a block disjoint from the cluster's (xefs config key \
              `storage.vpc_cidr`) and recreate the VPC, its subnets and mount targets",
-        ));
+        )
     } else {
-        out.push(Finding::passed(
+        Finding::passed(
             CheckId::CidrOverlap,
             resource,
             format!("{} and {} are disjoint", a.cidr, b.cidr),
-        ));
+        )
     }
 }
 
@@ -663,4 +695,4 @@ fn check_acl(
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

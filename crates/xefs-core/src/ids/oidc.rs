@@ -49,6 +49,11 @@ impl OidcProvider {
         )))
     }
 
+    /// Wraps a value the caller knows to be valid (a constant), like `Arn::from_trusted`.
+    pub(crate) fn from_trusted(s: String) -> Self {
+        Self(s)
+    }
+
     /// The issuer URL (`https://…`), as the cluster's `Authentication` object holds it.
     pub fn issuer_url(&self) -> String {
         format!("https://{}", self.0)

@@ -16,7 +16,7 @@ mod secrets;
 mod storage_class;
 mod subscription;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod verify;
 
 pub use discovery::DiscoverClusterStep;

@@ -142,7 +142,7 @@ fn throughput_name(mode: ThroughputMode) -> &'static str {
 }
 
 /// The name AWS gives a life-cycle state.
-pub(in crate::steps) fn life_cycle_name(state: &LifeCycle) -> &str {
+pub(crate) fn life_cycle_name(state: &LifeCycle) -> &str {
     match state {
         LifeCycle::Creating => "creating",
         LifeCycle::Available => "available",

@@ -18,8 +18,8 @@ fn cidr(s: &str) -> Ipv4Cidr {
     Ipv4Cidr::parse(s).expect("cidr")
 }
 
-fn rule(protocol: &str, from: i32, to: i32, source: &str) -> IngressRule {
-    IngressRule {
+fn rule(protocol: &str, from: i32, to: i32, source: &str) -> SecurityGroupRule {
+    SecurityGroupRule {
         protocol: protocol.into(),
         from_port: Some(from),
         to_port: Some(to),
@@ -27,12 +27,13 @@ fn rule(protocol: &str, from: i32, to: i32, source: &str) -> IngressRule {
     }
 }
 
-fn group(ingress: Vec<IngressRule>, tags: BTreeMap<String, String>) -> SecurityGroup {
+fn group(ingress: Vec<SecurityGroupRule>, tags: BTreeMap<String, String>) -> SecurityGroup {
     SecurityGroup {
         id: SecurityGroupId::parse(SG).expect("sg"),
         name: NAME.into(),
         vpc_id: VpcId::parse(VPC_B).expect("vpc"),
         ingress,
+        egress: Vec::new(),
         tags,
     }
 }

@@ -9,7 +9,7 @@ use crate::doctor::{
 };
 use std::str::FromStr;
 
-fn id<T: FromStr>(s: &str) -> T
+pub(in crate::doctor) fn id<T: FromStr>(s: &str) -> T
 where
     T::Err: std::fmt::Debug,
 {
@@ -28,7 +28,7 @@ fn route(dest: &str, target: RouteTargetState) -> RouteState {
     }
 }
 
-fn peer() -> RouteTargetState {
+pub(in crate::doctor) fn peer() -> RouteTargetState {
     RouteTargetState::Peering(id(PCX))
 }
 
@@ -76,7 +76,7 @@ fn default_acl(acl: &str) -> NetworkAclState {
     }
 }
 
-fn tcp(from: u16, to: u16, cidr: &str) -> IngressState {
+pub(in crate::doctor) fn tcp(from: u16, to: u16, cidr: &str) -> IngressState {
     IngressState {
         protocol: "tcp".to_owned(),
         from_port: Some(from),
@@ -100,7 +100,7 @@ fn mount_target(mt: &str, sn: &str, az: &str) -> MountTargetState {
 /// A correct stack: three worker AZ ids (use1-az1 with two subnets), subnet-0a000003 on an
 /// explicit route table and the others on the main one, a mount target per AZ id in B's VPC
 /// behind a group admitting 2049 from A's CIDR, default ACLs everywhere.
-fn correct() -> NetworkSnapshot {
+pub(in crate::doctor) fn correct() -> NetworkSnapshot {
     NetworkSnapshot {
         cluster: VpcSide {
             account: id(A),
@@ -204,7 +204,7 @@ fn correct() -> NetworkSnapshot {
     }
 }
 
-fn table<'s>(side: &'s mut VpcSide, rtb: &str) -> &'s mut RouteTableState {
+pub(in crate::doctor) fn table<'s>(side: &'s mut VpcSide, rtb: &str) -> &'s mut RouteTableState {
     let rtb: crate::ids::RouteTableId = id(rtb);
     side.route_tables
         .iter_mut()

@@ -1,5 +1,10 @@
-//! What `plan`, `apply`, `destroy` and `status` print: text for people, and JSON documents
-//! (`format_version` 1) for scripts. The JSON field names are an interface: add, never rename.
+//! What `plan`, `apply`, `destroy`, `status` and `doctor` print: text for people, and JSON
+//! documents (`format_version` 1) for scripts. The JSON field names are an interface: add,
+//! never rename.
+
+mod doctor;
+
+pub use doctor::{doctor_json, doctor_text};
 
 use std::collections::BTreeMap;
 
@@ -11,7 +16,7 @@ use xefs_core::state::ResourceState;
 use xefs_core::step::Change;
 
 /// The JSON documents' version.
-const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// Calls made by the command, in all and per service.
 #[derive(Debug, Serialize)]
