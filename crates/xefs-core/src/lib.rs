@@ -20,6 +20,7 @@ pub mod doctor;
 pub mod engine;
 pub mod iam;
 pub mod ids;
+pub mod sim;
 pub mod spec;
 pub mod state;
 pub mod step;
