@@ -5,7 +5,9 @@
 //!
 //! * [`core`]: validated ids, the stack spec, IAM documents, the blueprint and its renderings;
 //! * [`aws`]: the AWS provider (accounts A and B);
-//! * [`k8s`]: the OpenShift provider.
+//! * [`k8s`]: the OpenShift provider;
+//! * [`simulate`] (feature `simulate`, on by default): a simulated AWS and OpenShift for a
+//!   stack, as `xefs --simulate` and `xefs demo` use them.
 //!
 //! ```
 //! use xefs::core::blueprint::{Blueprint, render};
@@ -35,3 +37,6 @@
 pub use xefs_aws as aws;
 pub use xefs_core as core;
 pub use xefs_k8s as k8s;
+
+#[cfg(feature = "simulate")]
+pub mod simulate;

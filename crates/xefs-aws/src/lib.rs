@@ -8,6 +8,8 @@
 //! * [`steps`]: the blueprint's AWS steps, idempotent, tagged `xefs:stack=<name>`, bound to the
 //!   ports by [`AwsProvider`].
 //! * [`doctor`]: the read-only snapshot of both accounts that `xefs doctor` analyses.
+//! * `fake` (feature `fake`): an in-memory AWS of any number of accounts, with AWS's rules,
+//!   latencies and injected faults, for whole-flow tests and `--simulate`.
 //!
 //! ```
 //! use xefs_aws::{AwsError, Service};
@@ -22,6 +24,8 @@
 mod account;
 pub mod doctor;
 mod error;
+#[cfg(any(test, feature = "fake"))]
+pub mod fake;
 mod options;
 pub mod ports;
 mod provider;

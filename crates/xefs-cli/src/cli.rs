@@ -22,6 +22,12 @@ pub enum Command {
     Plan(PlanArgs),
     /// Create or update everything the stack needs, resuming where an earlier run stopped.
     Apply(ApplyArgs),
+    /// Run the end-to-end check on an applied stack: one pod writes, another reads it back.
+    ///
+    /// The verify phase alone: a ReadWriteMany claim of the stack's StorageClass, a writer pod
+    /// and a reader pod (on another node when there is one), each stage timed. It leaves
+    /// nothing behind unless `verify.keep`. Exit 0 when the reader saw the writer's line.
+    Verify(VerifyArgs),
     /// Delete what xefs created for the stack, dependents first; leave everything else.
     Destroy(DestroyArgs),
     /// Show what the state directory records about the stack (no cloud calls).
@@ -71,6 +77,10 @@ pub struct StackArgs {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+    /// Run against a simulated AWS and OpenShift instead of real ones: the world is kept in
+    /// the state directory, so consecutive commands see the same one, and its clock runs fast.
+    #[arg(long)]
+    pub simulate: bool,
 }
 
 /// `xefs plan`.
@@ -91,6 +101,23 @@ pub struct ApplyArgs {
     /// Apply without asking (required when stdin is not a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+/// `xefs verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The state directory.
+    #[arg(long, value_name = "DIR", default_value = ".xefs")]
+    pub state: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Run against a simulated AWS and OpenShift instead of real ones: the world is kept in
+    /// the state directory, so consecutive commands see the same one, and its clock runs fast.
+    #[arg(long)]
+    pub simulate: bool,
 }
 
 /// `xefs destroy`.
@@ -137,8 +164,14 @@ pub struct DoctorArgs {
     pub save_snapshot: Option<PathBuf>,
     /// Check a snapshot written by `--save-snapshot` instead of reading the live state: no
     /// credentials, cluster or network needed.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["phase", "save_snapshot"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["phase", "save_snapshot", "simulate"])]
     pub from_snapshot: Option<PathBuf>,
+    /// Check the simulated world kept in the state directory (see `apply --simulate`).
+    #[arg(long)]
+    pub simulate: bool,
+    /// The state directory (only read with `--simulate`, for the simulated world).
+    #[arg(long, value_name = "DIR", default_value = ".xefs")]
+    pub state: PathBuf,
 }
 
 /// Where the stack's config comes from.

@@ -8,6 +8,8 @@
 //! * [`objects`]: typed OLM and OpenShift objects.
 //! * [`doctor`]: the read-only facts `xefs doctor` checks (Secrets, StorageClass, driver,
 //!   issuer, worker instances).
+//! * `fake` (feature `fake`): a simulated cluster whose controllers behave like a ROSA
+//!   cluster's, for whole-flow tests and `--simulate`.
 //! * [`steps`]: the OpenShift steps of the blueprint (discovery, the operator's Secret,
 //!   OperatorGroup and Subscription, the `ClusterCSIDriver`, the cross-account Secret and its
 //!   RBAC, the StorageClass, and the write/read check), each a `xefs_core::step::Step`, bound
@@ -24,6 +26,8 @@
 mod cluster;
 pub mod doctor;
 mod error;
+#[cfg(any(test, feature = "fake"))]
+pub mod fake;
 mod kube;
 pub mod objects;
 mod options;

@@ -32,6 +32,18 @@ pub fn require_stack_tag(
     }
 }
 
+/// Whether `live` carries the `xefs:stack` tag with the value `desired` gives it: the resource
+/// was made by xefs for this stack.
+///
+/// A create that meets "already exists" uses it to tell its own earlier write (an answer lost
+/// on the way back, the SDK's retry then finding the resource) from someone else's resource:
+/// the former is claimed as created, so `destroy` removes it; the latter is adopted.
+pub(crate) fn is_ours(live: &BTreeMap<String, String>, desired: &BTreeMap<String, String>) -> bool {
+    desired
+        .get(STACK_TAG)
+        .is_some_and(|want| live.get(STACK_TAG) == Some(want))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use xefs_core::step::{Change, Ensured, Observation, Step, StepContext, StepError
 
 use super::common::{policy_diff, render, scope};
 use super::output_names::ROLE_ARN;
-use super::require_stack_tag;
+use super::{is_ours, require_stack_tag};
 use crate::Account;
 use crate::ports::NewRole;
 
@@ -78,6 +78,14 @@ impl IamRoleStep {
                 } else {
                     self.update_trust(ctx, trust).await?;
                     Change::Updated
+                };
+                // Tagged for this stack: made by xefs, typically by this very call, whose
+                // answer was lost and which the SDK sent again. Claim it, so that destroy
+                // removes it, instead of adopting it.
+                let change = if is_ours(&live.tags, &self.spec.tags) {
+                    Change::Created
+                } else {
+                    change
                 };
                 Ok(Ensured {
                     change,

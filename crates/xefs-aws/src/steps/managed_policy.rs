@@ -7,7 +7,7 @@ use xefs_core::ids::{Arn, IamName};
 use xefs_core::step::{Change, FieldDiff, StepContext, StepError};
 
 use super::common::{policy_diff, scope};
-use super::require_stack_tag;
+use super::{is_ours, require_stack_tag};
 use crate::Account;
 use crate::ports::{ManagedPolicy, NewPolicy, PolicyVersion, Tags};
 
@@ -51,7 +51,8 @@ pub(crate) fn document_diff(
 /// What [`create`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Created {
-    /// The policy was created with this ARN.
+    /// The policy was created with this ARN (or found tagged for this stack: this call's own
+    /// write, after a lost answer).
     New(Arn),
     /// It already existed (made between observe and ensure, e.g. by a run that crashed right
     /// after `CreatePolicy`); it was brought to the desired document instead.
@@ -84,12 +85,19 @@ pub(crate) async fn create(
                 .with_context(scope(account), "GetPolicy")
                 .with_resource(arn.to_string()));
             };
-            if document_diff(&live.document, document).is_none() {
-                Ok(Created::Existing(Change::Unchanged))
+            let change = if document_diff(&live.document, document).is_none() {
+                Change::Unchanged
             } else {
                 replace_document(account, ctx, arn, document).await?;
-                Ok(Created::Existing(Change::Updated))
-            }
+                Change::Updated
+            };
+            // Tagged for this stack: this call's own write, whose answer was lost and which
+            // the SDK sent again. Claim it, so that destroy removes it.
+            Ok(if is_ours(&live.policy.tags, tags) {
+                Created::New(live.policy.arn)
+            } else {
+                Created::Existing(change)
+            })
         }
         Err(e) => Err(e.into()),
     }

@@ -29,6 +29,7 @@ pub use discovery::{DiscoverClusterAccountStep, DiscoverStorageAccountStep};
 pub(crate) use file_system::life_cycle_name;
 pub use file_system::{EMPTY_FILE_SYSTEM_BYTES, FileSystemStep};
 pub use file_system_policy::FileSystemPolicyStep;
+pub(crate) use guard::is_ours;
 pub use guard::require_stack_tag;
 pub use iam_policy::IamPolicyStep;
 pub use iam_role::IamRoleStep;

@@ -173,10 +173,13 @@ impl Step for MountTargetsStep {
                         .await;
                     match made {
                         Ok(_) => created += 1,
-                        // One appeared in the zone since the survey (a concurrent or retried
-                        // call): the wait below finds and uses it.
+                        // One appeared in the zone since the survey: almost always this very
+                        // call's, whose answer was lost and which the SDK sent again. It counts
+                        // as created, so that destroy removes it (EFS cannot tag mount targets
+                        // to tell); the wait below finds and uses it.
                         Err(e) if e.is_code("MountTargetConflict") => {
-                            tracing::info!(subnet = %slot.subnet.id, error = %e, "mount target exists in zone");
+                            tracing::info!(subnet = %slot.subnet.id, error = %e, "mount target appeared in zone during create");
+                            created += 1;
                         }
                         Err(e) => return Err(e.into()),
                     }

@@ -141,7 +141,14 @@ impl Step for PeeringAcceptStep {
                     PeeringStatus::Active => Ok(Some(())),
                     PeeringStatus::Gone(state) => Err(gone_error(id_ref, &state)),
                     PeeringStatus::PendingAcceptance if !accepted_ref.load(Ordering::SeqCst) => {
-                        account.ec2(ctx).await.accept_peering(id_ref).await?;
+                        match account.ec2(ctx).await.accept_peering(id_ref).await {
+                            Ok(()) => {}
+                            // The SDK sent the accept again after its answer was lost, and the
+                            // first one took: the next poll sees the peering provisioning or
+                            // active (or gone, which it reports).
+                            Err(e) if e.is_code("InvalidStateTransition") => {}
+                            Err(e) => return Err(e.into()),
+                        }
                         accepted_ref.store(true, Ordering::SeqCst);
                         Ok(None)
                     }

@@ -9,10 +9,16 @@
 //! systems, mount targets and peerings are available/active at once), and
 //! `DeleteFileSystemPolicy`, `UpdateFileSystem` and `DescribeFileSystemPolicy` of an unknown
 //! file system answer HTTP 500.
+//!
+//! Besides moto: `fake_flow` runs the whole AWS phase on the in-memory [`xefs_aws::fake`]
+//! world under tokio's paused clock (latencies, IAM propagation, injected faults), and
+//! `contract` runs the same port-level cases against the fake and against moto.
 
 mod adapters;
 mod connect;
+mod contract;
 mod doctor;
+mod fake_flow;
 mod flow;
 
 use xefs_moto as support;

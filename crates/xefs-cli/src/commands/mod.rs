@@ -7,6 +7,7 @@ mod plan;
 mod render;
 mod session;
 mod status;
+mod verify;
 
 use crate::cli::{Cli, Command, ConfigArgs};
 use crate::diagnostics::CliError;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Status(args) => status::run(&args),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
+        Command::Verify(args) => runtime()?.block_on(verify::run(&args)),
         Command::Destroy(args) => runtime()?.block_on(destroy::run(&args)),
         Command::Doctor(args) => runtime()?.block_on(doctor::run(&args)),
     }

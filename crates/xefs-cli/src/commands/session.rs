@@ -14,7 +14,7 @@ use xefs_core::spec::StackSpec;
 use xefs_core::state::StackState;
 use xefs_k8s::{ClusterHandle, K8sOptions, K8sProvider, KubeCluster};
 
-use crate::cli::{OutputFormat, PhaseArg, StackArgs};
+use crate::cli::{ConfigArgs, OutputFormat, PhaseArg, StackArgs};
 use crate::diagnostics::CliError;
 
 /// A loaded stack and the part of its blueprint this command runs.
@@ -31,9 +31,19 @@ pub struct Session {
 impl Session {
     /// Loads and validates the config and selects the phases; touches no cloud.
     pub fn load(args: &StackArgs) -> Result<Self, CliError> {
-        let spec = super::load_spec(&args.config)?;
-        let phases: Option<Vec<Phase>> = (!args.phase.is_empty()).then(|| {
-            args.phase
+        Self::with_phases(&args.config, &args.phase, &args.state, args.output)
+    }
+
+    /// As [`Session::load`], from the parts a command has (`verify` has no `--phase`).
+    pub fn with_phases(
+        config: &ConfigArgs,
+        phase: &[PhaseArg],
+        state: &std::path::Path,
+        output: OutputFormat,
+    ) -> Result<Self, CliError> {
+        let spec = super::load_spec(config)?;
+        let phases: Option<Vec<Phase>> = (!phase.is_empty()).then(|| {
+            phase
                 .iter()
                 .map(|p| match p {
                     PhaseArg::Aws => Phase::Aws,
@@ -47,8 +57,8 @@ impl Session {
             spec,
             blueprint,
             phases,
-            output: args.output,
-            state_root: args.state.clone(),
+            output,
+            state_root: state.to_owned(),
         })
     }
 

@@ -254,6 +254,18 @@ pub fn apply_text(report: &ApplyReport, calls: &CallStats) -> String {
         total.writes,
         report.duration.as_secs_f64()
     );
+    out.push_str(&verify_and_failures(report));
+    if !report.is_success() {
+        out.push_str(
+            "Run `xefs apply` again to resume, or `xefs destroy` to remove what was created.\n",
+        );
+    }
+    out
+}
+
+/// The verify check's timings when it ran, then each failure.
+fn verify_and_failures(report: &ApplyReport) -> String {
+    let mut out = String::new();
     if let Some(verify) = report
         .steps
         .iter()
@@ -264,9 +276,15 @@ pub fn apply_text(report: &ApplyReport, calls: &CallStats) -> String {
     for f in &report.failures {
         out.push_str(&format!("error: {f}\n"));
     }
+    out
+}
+
+/// `xefs verify` for people: the check's timings, or why it failed.
+pub fn verify_report_text(report: &ApplyReport) -> String {
+    let mut out = verify_and_failures(report);
     if !report.is_success() {
         out.push_str(
-            "Run `xefs apply` again to resume, or `xefs destroy` to remove what was created.\n",
+            "The check failed: `xefs doctor` explains what stands between the cluster and the file system.\n",
         );
     }
     out

@@ -29,7 +29,7 @@ pub(super) fn parse_provider_id(provider_id: &str) -> (Option<String>, Option<In
 
 /// The port's view of a node. The zone comes from `topology.kubernetes.io/zone`, or from the
 /// provider id on a node the cloud controller has not labelled yet.
-pub(super) fn node(n: core::Node) -> Node {
+pub(crate) fn node(n: core::Node) -> Node {
     let labels: BTreeMap<String, String> = n.metadata.labels.unwrap_or_default();
     let provider_id = n.spec.and_then(|s| s.provider_id);
     let (id_zone, instance_id) = provider_id
@@ -65,7 +65,7 @@ fn last_seen(e: &core::Event) -> Option<Timestamp> {
 
 /// The events as summaries, oldest first (events without any time first of all, in the
 /// server's order).
-pub(super) fn event_summaries(mut events: Vec<core::Event>) -> Vec<EventSummary> {
+pub(crate) fn event_summaries(mut events: Vec<core::Event>) -> Vec<EventSummary> {
     events.sort_by_key(last_seen);
     events
         .into_iter()

@@ -9,7 +9,7 @@ use crate::K8sError;
 
 /// What a failing call was doing, for an error that says what to fix.
 #[derive(Debug, Clone)]
-pub(super) struct CallContext {
+pub(crate) struct CallContext {
     /// The port's operation: `apply`, `get`, `list`, `delete`, `wait`, `logs`, `events`,
     /// `nodes`, `authentication`, `connect`.
     pub call: &'static str,

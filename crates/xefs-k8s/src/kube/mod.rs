@@ -3,10 +3,10 @@
 //! one place ([`errors`]).
 
 mod connect;
-mod convert;
-mod errors;
-mod resources;
-mod wait;
+pub(crate) mod convert;
+pub(crate) mod errors;
+pub(crate) mod resources;
+pub(crate) mod wait;
 
 #[cfg(test)]
 mod tests;

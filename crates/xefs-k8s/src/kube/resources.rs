@@ -8,7 +8,7 @@ use ::kube::discovery::{ApiResource, Scope};
 /// A REST resource: what `Api<DynamicObject>` is built from, and whether it lives in a
 /// namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Resource {
+pub(crate) struct Resource {
     /// Group, version, kind and plural.
     pub api: ApiResource,
     /// Namespaced (`true`) or cluster-scoped.
@@ -99,18 +99,18 @@ const BUILTIN: &[(&str, &str, &str, bool)] = &[
 ];
 
 /// Splits `apps/v1` into `("apps", "v1")` and `v1` into `("", "v1")`.
-pub(super) fn group_version(api_version: &str) -> (&str, &str) {
+pub(crate) fn group_version(api_version: &str) -> (&str, &str) {
     api_version.rsplit_once('/').unwrap_or(("", api_version))
 }
 
 /// The group, version and kind of an `apiVersion` and `kind`.
-pub(super) fn gvk(api_version: &str, kind: &str) -> GroupVersionKind {
+pub(crate) fn gvk(api_version: &str, kind: &str) -> GroupVersionKind {
     let (group, version) = group_version(api_version);
     GroupVersionKind::gvk(group, version, kind)
 }
 
 /// The built-in resource of a kind, if xefs knows it.
-pub(super) fn builtin(api_version: &str, kind: &str) -> Option<Resource> {
+pub(crate) fn builtin(api_version: &str, kind: &str) -> Option<Resource> {
     BUILTIN
         .iter()
         .find(|(v, k, _, _)| *v == api_version && *k == kind)

@@ -15,7 +15,7 @@ pub(super) const MAX_POLL: Duration = Duration::from_secs(10);
 
 /// What the last look found.
 #[derive(Debug, Default)]
-pub(super) enum LastSeen {
+pub(crate) enum LastSeen {
     /// The wait ended before the first answer.
     #[default]
     Nothing,
@@ -64,7 +64,7 @@ fn human(d: Duration) -> String {
 }
 
 /// The error of a wait that ran out of time.
-pub(super) fn timed_out(
+pub(crate) fn timed_out(
     object: &ObjectRef,
     condition: Condition,
     timeout: Duration,

@@ -317,3 +317,31 @@ fn descriptions_are_one_line_naming_the_account() {
     );
     assert!(!dns_step(Mocks::default()).describe().contains('\n'));
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_accept_replayed_after_a_lost_answer_waits_for_the_first_one() -> Result<(), StepError> {
+    // The first accept took, its answer was lost, and the SDK's retry met `provisioning`.
+    let mut m = Mocks::default();
+    statuses(
+        &mut m,
+        vec![
+            PeeringStatus::PendingAcceptance,
+            PeeringStatus::Provisioning,
+            PeeringStatus::Active,
+        ],
+    );
+    m.ec2.expect_accept_peering().times(1).returning(|_| {
+        Err(crate::AwsError::new(
+            crate::Service::Ec2,
+            "AcceptVpcPeeringConnection",
+            Some("InvalidStateTransition".into()),
+            "Invalid state transition for pcx, attempted to transition from provisioning to active",
+            false,
+        ))
+    });
+    let step = accept_step(m, Duration::from_secs(60));
+    let ensured = step.ensure(&c(), &Observation::Absent).await?;
+    assert_eq!(ensured.change, Change::Created);
+    assert_eq!(ensured.outputs.get::<String>("status")?, "active");
+    Ok(())
+}
