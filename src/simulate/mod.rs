@@ -228,6 +228,42 @@ impl Simulation {
     pub fn now(&self) -> SimTime {
         self.aws.now()
     }
+
+    /// How much each world holds, for `xefs status --simulate`.
+    pub fn summary(&self) -> WorldSummary {
+        WorldSummary {
+            time: self.now(),
+            accounts: self
+                .aws
+                .inventory()
+                .accounts
+                .iter()
+                .map(|(id, inv)| (id.to_string(), inv.len()))
+                .collect(),
+            cluster_objects: self.cluster.inventory().objects.len(),
+        }
+    }
+}
+
+/// How much a simulation holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WorldSummary {
+    /// The worlds' clock.
+    pub time: SimTime,
+    /// Resources per simulated account.
+    pub accounts: std::collections::BTreeMap<String, usize>,
+    /// Objects on the simulated cluster.
+    pub cluster_objects: usize,
+}
+
+impl std::fmt::Display for WorldSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Simulated world at {}:", self.time)?;
+        for (account, n) in &self.accounts {
+            writeln!(f, "  AWS account {account}: {n} resources")?;
+        }
+        writeln!(f, "  OpenShift cluster: {} objects", self.cluster_objects)
+    }
 }
 
 /// The judge over a quiet view of `aws`: the simulated driver's reads are not xefs's calls.

@@ -16,6 +16,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Try xefs on simulated clouds: plan, apply, verify, doctor and destroy the example stack.
+    ///
+    /// Nothing real is touched: a simulated AWS (accounts 111111111111 and 222222222222) and a
+    /// simulated ROSA cluster stand in, with AWS's rules and latencies on a fast clock, so the
+    /// whole procedure (about three simulated minutes) takes a second or two.
+    Demo(DemoArgs),
     /// Write every IAM document, manifest, the manual procedure and plan.json, touching no cloud.
     Render(RenderArgs),
     /// Show what `apply` would change, reading the live resources (no writes).
@@ -83,6 +89,18 @@ pub struct StackArgs {
     pub simulate: bool,
 }
 
+/// `xefs demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo's config, state and simulated world in DIR (a temporary directory,
+    /// removed afterwards, when absent); rerun any command there with `--simulate`.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Stop after `doctor`, leaving the stack applied (with `--state`, to explore it).
+    #[arg(long, requires = "state")]
+    pub keep: bool,
+}
+
 /// `xefs plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -144,6 +162,10 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+    /// Also describe the simulated world kept in the state directory: its clock and what
+    /// each simulated account and the cluster hold.
+    #[arg(long)]
+    pub simulate: bool,
 }
 
 /// `xefs doctor`.

@@ -59,6 +59,15 @@ pub enum CliError {
         /// What is wrong with it.
         message: String,
     },
+    /// A command of `xefs demo` failed on the simulated clouds.
+    #[error("the demo stopped: a command exited with {code}")]
+    DemoFailed {
+        /// Its exit code.
+        code: u8,
+    },
+    /// The simulated world could not be created, read or saved.
+    #[error(transparent)]
+    Simulation(xefs::simulate::SimError),
     /// Some selected steps have no provider.
     #[error("{}", EngineError::Unbound { unbound: unbound.clone() })]
     Unbound {
@@ -107,6 +116,8 @@ impl CliError {
             | CliError::Provider(_)
             | CliError::Cluster(_)
             | CliError::DoctorCluster(_)
+            | CliError::Simulation(_)
+            | CliError::DemoFailed { .. }
             | CliError::Engine(_)
             | CliError::State(_) => exit::FAILURE,
         }
@@ -125,6 +136,7 @@ impl Diagnostic for CliError {
             CliError::Provider(_) => "xefs::aws",
             CliError::Cluster(_) | CliError::DoctorCluster(_) => "xefs::cluster",
             CliError::Snapshot { .. } => "xefs::snapshot",
+            CliError::Simulation(_) | CliError::DemoFailed { .. } => "xefs::simulate",
             CliError::Unbound { .. } => "xefs::phase",
             CliError::Engine(_) => "xefs::engine",
             CliError::State(_) => "xefs::state",
@@ -162,6 +174,8 @@ impl Diagnostic for CliError {
                 "pass a file written by `xefs doctor --save-snapshot` with this version of xefs"
                     .into()
             }
+            CliError::Simulation(_) => "the simulated world lives in <state>/<stack>/simulation.json: delete it (or pass another --state) to start a fresh one".into(),
+            CliError::DemoFailed { .. } => "the simulated clouds are deterministic, so this is a bug in xefs: please report it with the output above".into(),
             CliError::Unbound { unbound } => {
                 if unbound
                     .iter()

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use xefs_aws::doctor::{DoctorAccounts, read_snapshot};
 use xefs_aws::sdk::ConnectOptions;
 use xefs_aws::{CallStats, ProviderError};
+use xefs::simulate::Simulation;
 use xefs_core::doctor::{ClusterFacts, DoctorSnapshot, diagnose};
 use xefs_core::spec::StackSpec;
 use xefs_k8s::KubeCluster;
@@ -57,6 +58,9 @@ async fn read_live(
     args: &DoctorArgs,
     stats: &CallStats,
 ) -> Result<DoctorSnapshot, CliError> {
+    if args.simulate {
+        return read_simulated(spec, args, stats).await;
+    }
     let cluster = if reads_cluster(&args.phase) {
         Some(read_cluster_facts(spec).await?)
     } else {
@@ -67,6 +71,31 @@ async fn read_live(
     read_snapshot(spec, &accounts, cluster)
         .await
         .map_err(|e| CliError::Provider(ProviderError::Aws(e)))
+}
+
+/// The same reads on the simulated world kept in the state directory.
+async fn read_simulated(
+    spec: &StackSpec,
+    args: &DoctorArgs,
+    stats: &CallStats,
+) -> Result<DoctorSnapshot, CliError> {
+    let sim = Simulation::open(&args.state, spec).map_err(CliError::Simulation)?;
+    let cluster = if reads_cluster(&args.phase) {
+        Some(
+            read_cluster(&*sim.cluster(), spec)
+                .await
+                .map_err(CliError::DoctorCluster)?,
+        )
+    } else {
+        None
+    };
+    let accounts = DoctorAccounts::from(sim.accounts(stats));
+    let snapshot = read_snapshot(spec, &accounts, cluster)
+        .await
+        .map_err(|e| CliError::Provider(ProviderError::Aws(e)))?;
+    // Reads change nothing, but the simulated clock moved on: keep it for the next command.
+    sim.save().map_err(CliError::Simulation)?;
+    Ok(snapshot)
 }
 
 async fn read_cluster_facts(spec: &StackSpec) -> Result<ClusterFacts, CliError> {

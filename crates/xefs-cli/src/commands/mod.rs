@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what the cloud-facing ones share.
 
 mod apply;
+mod demo;
 mod destroy;
 mod doctor;
 mod plan;
@@ -17,18 +18,29 @@ use xefs_core::spec::{ProcessEnv, StackSpec};
 /// Runs the parsed command; returns the exit code of a command that completed.
 pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
+        Command::Demo(args) => runtime(true)?.block_on(demo::run(&args)),
         Command::Render(args) => render::run(&args).map(|()| exit::SUCCESS),
         Command::Status(args) => status::run(&args),
-        Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
-        Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
-        Command::Verify(args) => runtime()?.block_on(verify::run(&args)),
-        Command::Destroy(args) => runtime()?.block_on(destroy::run(&args)),
-        Command::Doctor(args) => runtime()?.block_on(doctor::run(&args)),
+        Command::Plan(args) => runtime(args.stack.simulate)?.block_on(plan::run(&args)),
+        Command::Apply(args) => runtime(args.stack.simulate)?.block_on(apply::run(&args)),
+        Command::Verify(args) => runtime(args.simulate)?.block_on(verify::run(&args)),
+        Command::Destroy(args) => runtime(args.stack.simulate)?.block_on(destroy::run(&args)),
+        Command::Doctor(args) => runtime(args.simulate)?.block_on(doctor::run(&args)),
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_multi_thread()
+/// The async runtime. Simulated runs use one thread and a paused clock that jumps to the next
+/// timer whenever every task waits: the simulated clouds' minutes pass at once, and every
+/// duration xefs measures still reads as the simulated time.
+fn runtime(simulate: bool) -> Result<tokio::runtime::Runtime, CliError> {
+    let mut builder = if simulate {
+        let mut b = tokio::runtime::Builder::new_current_thread();
+        b.start_paused(true);
+        b
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder
         .enable_all()
         .build()
         .map_err(|source| CliError::Io {

@@ -12,7 +12,8 @@ use xefs_core::blueprint::{Blueprint, Phase, Target};
 use xefs_core::engine::{BoundPlan, Engine, EngineError, EngineOptions, Event, Provider};
 use xefs_core::spec::StackSpec;
 use xefs_core::state::StackState;
-use xefs_k8s::{ClusterHandle, K8sOptions, K8sProvider, KubeCluster};
+use xefs::simulate::Simulation;
+use xefs_k8s::{Cluster, ClusterHandle, K8sOptions, K8sProvider, KubeCluster};
 
 use crate::cli::{ConfigArgs, OutputFormat, PhaseArg, StackArgs};
 use crate::diagnostics::CliError;
@@ -26,12 +27,20 @@ pub struct Session {
     pub phases: Option<Vec<Phase>>,
     pub output: OutputFormat,
     state_root: std::path::PathBuf,
+    /// With `--simulate`: the simulated clouds, saved back when the session ends.
+    sim: Option<Simulation>,
 }
 
 impl Session {
     /// Loads and validates the config and selects the phases; touches no cloud.
     pub fn load(args: &StackArgs) -> Result<Self, CliError> {
-        Self::with_phases(&args.config, &args.phase, &args.state, args.output)
+        Self::with_phases(
+            &args.config,
+            &args.phase,
+            &args.state,
+            args.output,
+            args.simulate,
+        )
     }
 
     /// As [`Session::load`], from the parts a command has (`verify` has no `--phase`).
@@ -40,8 +49,14 @@ impl Session {
         phase: &[PhaseArg],
         state: &std::path::Path,
         output: OutputFormat,
+        simulate: bool,
     ) -> Result<Self, CliError> {
         let spec = super::load_spec(config)?;
+        let sim = if simulate {
+            Some(Simulation::open(state, &spec).map_err(CliError::Simulation)?)
+        } else {
+            None
+        };
         let phases: Option<Vec<Phase>> = (!phase.is_empty()).then(|| {
             phase
                 .iter()
@@ -59,6 +74,7 @@ impl Session {
             phases,
             output,
             state_root: state.to_owned(),
+            sim,
         })
     }
 
@@ -66,12 +82,15 @@ impl Session {
     /// credentials for the wrong account, nothing is read or written.
     pub async fn connect(&self, options: AwsOptions) -> Result<(AwsProvider, CallStats), CliError> {
         let stats = CallStats::new();
-        let accounts = connect(
-            &self.spec,
-            &ConnectOptions::default().with_stats(stats.clone()),
-        )
-        .await
-        .map_err(CliError::Provider)?;
+        let accounts = match &self.sim {
+            Some(sim) => sim.accounts(&stats),
+            None => connect(
+                &self.spec,
+                &ConnectOptions::default().with_stats(stats.clone()),
+            )
+            .await
+            .map_err(CliError::Provider)?,
+        };
         accounts
             .verify_identities()
             .await
@@ -101,11 +120,16 @@ impl Session {
         if !self.needs_cluster() {
             return Ok(None);
         }
-        let cluster = KubeCluster::connect(self.spec.cluster.kube_context.as_deref())
-            .await
-            .map_err(CliError::Cluster)?;
+        let cluster: Arc<dyn Cluster> = match &self.sim {
+            Some(sim) => sim.cluster(),
+            None => Arc::new(
+                KubeCluster::connect(self.spec.cluster.kube_context.as_deref())
+                    .await
+                    .map_err(CliError::Cluster)?,
+            ),
+        };
         Ok(Some(K8sProvider::new(ClusterHandle {
-            cluster: Arc::new(cluster),
+            cluster,
             stack: self.spec.name.clone(),
             options: K8sOptions::default(),
         })))
@@ -140,6 +164,18 @@ impl Session {
             }
         });
         (engine, rx)
+    }
+}
+
+impl Drop for Session {
+    /// Keeps the simulated clouds for the next command, whatever this one's outcome: a failed
+    /// apply leaves a half-made world, as it would in AWS.
+    fn drop(&mut self) {
+        if let Some(sim) = &self.sim
+            && let Err(e) = sim.save()
+        {
+            eprintln!("warning: the simulated world was not saved: {e}");
+        }
     }
 }
 

@@ -8,8 +8,13 @@ use crate::diagnostics::CliError;
 use crate::{exit, output, progress};
 
 pub async fn run(args: &VerifyArgs) -> Result<u8, CliError> {
-    let session =
-        Session::with_phases(&args.config, &[PhaseArg::Verify], &args.state, args.output)?;
+    let session = Session::with_phases(
+        &args.config,
+        &[PhaseArg::Verify],
+        &args.state,
+        args.output,
+        args.simulate,
+    )?;
     let (aws, stats) = session.connect(AwsOptions::default()).await?;
     let openshift = session.connect_cluster().await?;
     let plan = match &openshift {

@@ -8,6 +8,7 @@ use std::process::Output;
 use assert_cmd::Command;
 
 mod aws;
+mod simulate;
 
 const EXAMPLE: &str = include_str!("../../../../examples/xefs.toml");
 
@@ -169,6 +170,8 @@ fn help_texts() {
         vec!["destroy", "--help"],
         vec!["status", "--help"],
         vec!["doctor", "--help"],
+        vec!["verify", "--help"],
+        vec!["demo", "--help"],
     ] {
         let o = xefs().args(&args).output().unwrap();
         assert!(o.status.success());
