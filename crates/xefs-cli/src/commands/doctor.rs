@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use xefs::simulate::Simulation;
 use xefs_aws::doctor::{DoctorAccounts, read_snapshot};
 use xefs_aws::sdk::ConnectOptions;
 use xefs_aws::{CallStats, ProviderError};
-use xefs::simulate::Simulation;
 use xefs_core::doctor::{ClusterFacts, DoctorSnapshot, diagnose};
 use xefs_core::spec::StackSpec;
 use xefs_k8s::KubeCluster;

@@ -40,13 +40,10 @@ fn runtime(simulate: bool) -> Result<tokio::runtime::Runtime, CliError> {
     } else {
         tokio::runtime::Builder::new_multi_thread()
     };
-    builder
-        .enable_all()
-        .build()
-        .map_err(|source| CliError::Io {
-            what: "start the async runtime".into(),
-            source,
-        })
+    builder.enable_all().build().map_err(|source| CliError::Io {
+        what: "start the async runtime".into(),
+        source,
+    })
 }
 
 /// Loads and validates the config; errors carry the file's text for source snippets.

@@ -8,11 +8,11 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use xefs_aws::sdk::{ConnectOptions, connect};
 use xefs_aws::{AwsOptions, AwsProvider, CallStats};
 
+use xefs::simulate::Simulation;
 use xefs_core::blueprint::{Blueprint, Phase, Target};
 use xefs_core::engine::{BoundPlan, Engine, EngineError, EngineOptions, Event, Provider};
 use xefs_core::spec::StackSpec;
 use xefs_core::state::StackState;
-use xefs::simulate::Simulation;
 use xefs_k8s::{Cluster, ClusterHandle, K8sOptions, K8sProvider, KubeCluster};
 
 use crate::cli::{ConfigArgs, OutputFormat, PhaseArg, StackArgs};

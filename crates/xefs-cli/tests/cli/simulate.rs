@@ -102,6 +102,10 @@ fn simulated_commands_share_one_world_through_the_state_directory() {
     std::fs::write(&world, "{}").unwrap();
     let broken = run(&["plan"]);
     assert_eq!(broken.status.code(), Some(1), "{}", stderr(&broken));
-    assert!(stderr(&broken).contains("simulation.json"), "{}", stderr(&broken));
+    assert!(
+        stderr(&broken).contains("simulation.json"),
+        "{}",
+        stderr(&broken)
+    );
     assert!(stderr(&broken).contains("delete it"), "{}", stderr(&broken));
 }
