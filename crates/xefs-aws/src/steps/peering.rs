@@ -47,6 +47,54 @@ impl PeeringRequestStep {
     }
 }
 
+impl PeeringRequestStep {
+    /// The peering a request made. EC2 answers `initiating-request` and judges the request a
+    /// moment later; when the SDK repeated a request whose answer was lost, the repeat fails
+    /// (the VPCs are peered already, by the first attempt) and the live peering tagged for
+    /// this stack is the one the request made. Any other failure is the step's error.
+    async fn settled(&self, ctx: &StepContext, created: Peering) -> Result<PeeringId, StepError> {
+        let id = created.id.clone();
+        let account = &self.account;
+        let status = ctx
+            .wait_until(
+                &format!("EC2 to judge the VPC peering request {id}"),
+                SETTLE_TIMEOUT,
+                || async {
+                    let live = account.ec2(ctx).await.describe_peering(&id).await?;
+                    Ok(match live.map(|p| p.status) {
+                        Some(PeeringStatus::Initiating) => None,
+                        Some(status) => Some(status),
+                        None => Some(PeeringStatus::Gone("deleted".into())),
+                    })
+                },
+            )
+            .await?;
+        let PeeringStatus::Gone(state) = status else {
+            return Ok(id);
+        };
+        let peerings = account
+            .ec2(ctx)
+            .await
+            .peerings_between(&self.spec.requester_vpc, &self.spec.accepter_vpc)
+            .await?;
+        let ours = self.spec.tags.get(STACK_TAG);
+        match self.choose(peerings) {
+            Some(p) if ours.is_some() && p.tags.get(STACK_TAG) == ours => Ok(p.id),
+            _ => Err(StepError::permanent(format!(
+                "the VPC peering request {id} from {} to {} ended `{state}`: check that the \
+                 accepter VPC exists in account {} and that the CIDRs do not overlap \
+                 (`aws ec2 describe-vpc-peering-connections --vpc-peering-connection-ids {id}` \
+                 shows EC2's reason)",
+                self.spec.requester_vpc, self.spec.accepter_vpc, self.spec.accepter_account
+            ))
+            .with_code("PeeringRequestFailed")),
+        }
+    }
+}
+
+/// How long EC2 may take to judge a peering request (seconds, in practice).
+const SETTLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 fn outputs(id: &PeeringId) -> Result<StepOutputs, StepError> {
     StepOutputs::new().with(out::PEERING_ID, id)
 }
@@ -96,7 +144,8 @@ impl Step for PeeringRequestStep {
             tags: self.spec.tags.clone(),
         };
         let created = self.account.ec2(ctx).await.create_peering(&request).await?;
-        Ok(Ensured::created(outputs(&created.id)?))
+        let id = self.settled(ctx, created).await?;
+        Ok(Ensured::created(outputs(&id)?))
     }
 
     async fn remove(&self, ctx: &StepContext, recorded: &StepOutputs) -> Result<(), StepError> {

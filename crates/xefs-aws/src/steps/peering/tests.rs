@@ -57,6 +57,13 @@ async fn fresh_request_creates_one_tagged_peering() -> Result<(), StepError> {
                 p.tags.clone(),
             ))
         });
+    m.ec2.expect_describe_peering().times(1).returning(|_| {
+        Ok(Some(peering(
+            PCX,
+            PeeringStatus::PendingAcceptance,
+            stack_tags("demo"),
+        )))
+    });
     let step = step(m);
     let observed = step.observe(&c()).await?;
     assert_eq!(observed, Observation::Absent, "gone peerings are ignored");
@@ -64,6 +71,89 @@ async fn fresh_request_creates_one_tagged_peering() -> Result<(), StepError> {
     assert_eq!(ensured.change, xefs_core::step::Change::Created);
     assert_eq!(ensured.outputs.get::<String>("peering_id")?, PCX);
     Ok(())
+}
+
+/// The SDK repeated a request whose answer was lost: EC2 fails the repeat (the VPCs are peered
+/// already), and the first attempt's peering, tagged for this stack, is what the step made.
+#[tokio::test(start_paused = true)]
+async fn a_repeated_request_that_failed_yields_the_stacks_live_peering() -> Result<(), StepError> {
+    let mut m = Mocks::default();
+    let mut listed = 0;
+    m.ec2
+        .expect_peerings_between()
+        .times(2)
+        .returning(move |_, _| {
+            listed += 1;
+            Ok(if listed == 1 {
+                Vec::new()
+            } else {
+                vec![
+                    peering(
+                        "pcx-000000aa",
+                        PeeringStatus::Gone("failed".into()),
+                        stack_tags("demo"),
+                    ),
+                    peering(PCX, PeeringStatus::PendingAcceptance, stack_tags("demo")),
+                ]
+            })
+        });
+    m.ec2.expect_create_peering().times(1).returning(|p| {
+        Ok(peering(
+            "pcx-000000aa",
+            PeeringStatus::Initiating,
+            p.tags.clone(),
+        ))
+    });
+    let mut judged = 0;
+    m.ec2
+        .expect_describe_peering()
+        .times(2)
+        .returning(move |_| {
+            judged += 1;
+            let status = if judged == 1 {
+                PeeringStatus::Initiating
+            } else {
+                PeeringStatus::Gone("failed".into())
+            };
+            Ok(Some(peering("pcx-000000aa", status, stack_tags("demo"))))
+        });
+    let step = step(m);
+    let observed = step.observe(&c()).await?;
+    let ensured = step.ensure(&c(), &observed).await?;
+    assert_eq!(ensured.change, xefs_core::step::Change::Created);
+    assert_eq!(ensured.outputs.get::<String>("peering_id")?, PCX);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_failed_request_without_a_live_peering_of_the_stack_is_an_error() {
+    let mut m = Mocks::default();
+    m.ec2
+        .expect_peerings_between()
+        .times(1)
+        .returning(|_, _| Ok(Vec::new()));
+    m.ec2
+        .expect_create_peering()
+        .times(1)
+        .returning(|p| Ok(peering(PCX, PeeringStatus::Initiating, p.tags.clone())));
+    m.ec2.expect_describe_peering().times(1).returning(|_| {
+        Ok(Some(peering(
+            PCX,
+            PeeringStatus::Gone("failed".into()),
+            stack_tags("demo"),
+        )))
+    });
+    let step = step(m);
+    let err = step
+        .ensure(&c(), &Observation::Absent)
+        .await
+        .expect_err("the request failed");
+    assert_eq!(err.code(), Some("PeeringRequestFailed"));
+    assert!(err.to_string().contains("ended `failed`"), "{err}");
+    assert!(
+        err.to_string().contains("describe-vpc-peering-connections"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
