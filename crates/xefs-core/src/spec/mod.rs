@@ -26,6 +26,7 @@
 //! # Ok::<(), xefs_core::spec::SpecErrors>(())
 //! ```
 
+mod builder;
 mod env;
 mod error;
 mod fields;
@@ -43,6 +44,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+pub use builder::StackSpecBuilder;
 pub use env::{ENV_OVERRIDES, EnvSource, ProcessEnv};
 pub use error::{SpecError, SpecErrors, ValueSource};
 pub use model::*;
