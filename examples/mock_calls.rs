@@ -5,45 +5,6 @@
 //!
 //! `cargo test --example mock_calls`
 
-use std::sync::Arc;
-
-use xefs::aws::ports::{MockEc2, MockEfs, MockIam, MockSts};
-use xefs::aws::{Account, AwsAccounts};
-use xefs::core::ids::{AccountId, Region};
-
-/// An account whose ports are these mocks: any call without an expectation fails the test.
-fn account(id: &str, sts: MockSts) -> Account {
-    Account::new(
-        AccountId::parse(id).expect("an account id"),
-        Region::parse("us-east-2").expect("a region"),
-        Arc::new(MockIam::new()),
-        Arc::new(MockEc2::new()),
-        Arc::new(MockEfs::new()),
-        Arc::new(sts),
-    )
-}
-
-/// STS answering that the credentials act in `actual`, exactly once.
-fn sts_answering(actual: &str) -> MockSts {
-    let mut sts = MockSts::new();
-    let actual = actual.to_owned();
-    sts.expect_caller_identity().times(1).returning(move || {
-        Ok(xefs::aws::ports::CallerIdentity {
-            account: AccountId::parse(&actual).expect("an account id"),
-            arn: xefs::core::ids::Arn::parse(&format!("arn:aws:iam::{actual}:user/ci"))
-                .expect("an arn"),
-        })
-    });
-    sts
-}
-
-fn accounts(cluster_sts: MockSts, storage_sts: MockSts) -> AwsAccounts {
-    AwsAccounts {
-        cluster: account("111111111111", cluster_sts),
-        storage: account("222222222222", storage_sts),
-    }
-}
-
 fn main() {
     println!("run `cargo test --example mock_calls`");
 }
@@ -54,7 +15,44 @@ mod tests {
     use xefs::aws::ProviderError;
     use xefs::core::spec::StackSpec;
 
-    use super::*;
+    use std::sync::Arc;
+
+    use xefs::aws::ports::{MockEc2, MockEfs, MockIam, MockSts};
+    use xefs::aws::{Account, AwsAccounts};
+    use xefs::core::ids::{AccountId, Region};
+
+    /// An account whose ports are these mocks: any call without an expectation fails the test.
+    fn account(id: &str, sts: MockSts) -> Account {
+        Account::new(
+            AccountId::parse(id).expect("an account id"),
+            Region::parse("us-east-2").expect("a region"),
+            Arc::new(MockIam::new()),
+            Arc::new(MockEc2::new()),
+            Arc::new(MockEfs::new()),
+            Arc::new(sts),
+        )
+    }
+
+    /// STS answering that the credentials act in `actual`, exactly once.
+    fn sts_answering(actual: &str) -> MockSts {
+        let mut sts = MockSts::new();
+        let actual = actual.to_owned();
+        sts.expect_caller_identity().times(1).returning(move || {
+            Ok(xefs::aws::ports::CallerIdentity {
+                account: AccountId::parse(&actual).expect("an account id"),
+                arn: xefs::core::ids::Arn::parse(&format!("arn:aws:iam::{actual}:user/ci"))
+                    .expect("an arn"),
+            })
+        });
+        sts
+    }
+
+    fn accounts(cluster_sts: MockSts, storage_sts: MockSts) -> AwsAccounts {
+        AwsAccounts {
+            cluster: account("111111111111", cluster_sts),
+            storage: account("222222222222", storage_sts),
+        }
+    }
 
     #[tokio::test]
     async fn wrong_account_credentials_are_refused_with_one_call_each() {

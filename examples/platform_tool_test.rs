@@ -31,8 +31,16 @@ async fn provision(stack: &Stack) -> Result<String, Box<dyn std::error::Error>> 
     Ok(stack.spec().storage_class.name.to_string())
 }
 
-fn main() {
-    println!("run `cargo test --example platform_tool_test`");
+/// Provisions one team on simulated clouds; `cargo test --example platform_tool_test` runs
+/// the tool's tests.
+#[tokio::main(flavor = "current_thread", start_paused = true)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let spec = team_stack("green", "vpc-0f1e2d3c4b5a69788")?;
+    let sim = xefs::simulate::Simulation::new(&spec)?;
+    let state = tempfile::tempdir()?;
+    let class = provision(&Stack::simulated(spec, state.path(), &sim)).await?;
+    println!("team green can use StorageClass {class}");
+    Ok(())
 }
 
 #[cfg(test)]

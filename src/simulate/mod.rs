@@ -303,6 +303,8 @@ fn cluster_seed(spec: &StackSpec, seeded: &Seeded) -> ClusterSeed {
     ClusterSeed {
         nodes,
         service_account_issuer: Some(format!("https://{}", seeded.issuer)),
+        // The installer's infrastructure name: the cluster's name and a random suffix.
+        infrastructure_name: Some(format!("{}-x7k2p", spec.cluster.name)),
     }
 }
 

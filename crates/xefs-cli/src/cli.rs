@@ -4,9 +4,22 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The exit codes, as `xefs --help` lists them (see `crate::exit`).
+const EXIT_CODES: &str = "Exit codes:
+  0  success (`plan`: whether or not changes are pending)
+  1  failure: a cloud call, a check or a write failed
+  2  usage or config error, nothing was done; `plan --detailed-exitcode`: changes pending";
+
 /// Cross-account Amazon EFS on Red Hat OpenShift Service on AWS: planned, resumable, undoable.
 #[derive(Debug, Parser)]
-#[command(name = "xefs", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "xefs",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -22,6 +35,16 @@ pub enum Command {
     /// simulated ROSA cluster stand in, with AWS's rules and latencies on a fast clock, so the
     /// whole procedure (about three simulated minutes) takes a second or two.
     Demo(DemoArgs),
+    /// Write a commented xefs.toml, filled in from the guide's variables and from discovery.
+    ///
+    /// Starts from the shipped example (every key, every comment) and fills in the guide's
+    /// environment variables (CLUSTER_NAME, AWS_REGION, AWS_ACCOUNT_A_ID, ...), then what the
+    /// cluster (through the kubeconfig) and account A (through the default AWS credentials)
+    /// tell: the cluster's name, region and OIDC provider, account A's id, VPC and CIDR.
+    /// Account B cannot be discovered: on a terminal xefs asks for what is still missing;
+    /// otherwise those keys keep the example's value, marked `# TODO`, and are listed.
+    /// Discovery problems are warnings, never errors.
+    Init(InitArgs),
     /// Write every IAM document, manifest, the manual procedure and plan.json, touching no cloud.
     Render(RenderArgs),
     /// Show what `apply` would change, reading the live resources (no writes).
@@ -46,6 +69,20 @@ pub enum Command {
     /// system, and the cluster's Secrets and StorageClass. Before `apply`, what apply creates is
     /// skipped, so doctor works as a preflight. Exit 0 when nothing failed (warnings allowed).
     Doctor(DoctorArgs),
+    /// Print a completion script for a shell to stdout.
+    ///
+    /// Install it where the shell looks for completions, e.g.:
+    ///
+    ///   bash        xefs completions bash > ~/.local/share/bash-completion/completions/xefs
+    ///   zsh         xefs completions zsh > "${fpath[1]}/_xefs"
+    ///   fish        xefs completions fish > ~/.config/fish/completions/xefs.fish
+    ///   PowerShell  xefs completions powershell | Out-String | Invoke-Expression
+    ///   elvish      eval (xefs completions elvish | slurp)
+    #[command(
+        verbatim_doc_comment,
+        about = "Print a completion script for a shell to stdout"
+    )]
+    Completions(CompletionsArgs),
 }
 
 /// A part of the procedure.
@@ -109,6 +146,45 @@ pub struct PlanArgs {
     /// Exit 2 when changes are pending, 0 when none (1 on failure), as `terraform plan` does.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// After each step to run, print the equivalent `aws`/`oc` commands (the manual
+    /// procedure's section for it, as `xefs render` writes it to procedure.sh).
+    #[arg(long)]
+    pub show_commands: bool,
+    /// Show the IAM documents of the policies and roles to create (documents that would
+    /// change are always shown, as a line diff).
+    #[arg(long)]
+    pub show_documents: bool,
+}
+
+/// `xefs init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The config file to write.
+    #[arg(long, short = 'c', value_name = "FILE", default_value = "xefs.toml")]
+    pub config: PathBuf,
+    /// Replace the file if it exists (refused otherwise, with exit code 2).
+    #[arg(long)]
+    pub force: bool,
+    /// Fill in only the guide's environment variables: no cluster or AWS calls.
+    #[arg(long)]
+    pub no_discover: bool,
+    /// Never ask, even on a terminal: what is still unknown is left marked `# TODO`.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Discover from the simulated clouds kept in the state directory instead of real ones.
+    #[arg(long)]
+    pub simulate: bool,
+    /// The state directory (only read with `--simulate`, for the simulated world).
+    #[arg(long, value_name = "DIR", default_value = ".xefs")]
+    pub state: PathBuf,
+}
+
+/// `xefs completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `xefs apply`.

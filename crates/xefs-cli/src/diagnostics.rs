@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
-use xefs_core::engine::EngineError;
+use xefs_core::engine::{EngineError, StepFailure};
 use xefs_core::spec::{SpecError, SpecErrors, ValueSource};
 
-use crate::exit;
+use crate::{exit, hints};
 
 /// Every error the CLI reports.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,12 @@ pub enum CliError {
         /// Why.
         #[source]
         source: std::io::Error,
+    },
+    /// `xefs init` would overwrite a file.
+    #[error("{} exists: refusing to overwrite it", .path.display())]
+    Exists {
+        /// The file.
+        path: PathBuf,
     },
     /// A command that changes things was run without a terminal and without `--yes`.
     #[error("refusing to change anything without confirmation: stdin is not a terminal")]
@@ -74,7 +80,14 @@ pub enum CliError {
         /// The steps and where they act.
         unbound: Vec<(xefs_core::blueprint::Address, xefs_core::blueprint::Target)>,
     },
-    /// The engine could not run (a plan's observations failed, a cycle, cancellation).
+    /// Some steps could not be observed: nothing was changed. Each failure is a diagnostic of
+    /// its own, with its code and likely fix.
+    #[error("could not observe {} step{}: nothing was changed", .failures.len(), if .failures.len() == 1 { "" } else { "s" })]
+    PlanFailed {
+        /// Each failed step.
+        failures: Vec<StepDiagnostic>,
+    },
+    /// The engine could not run (a cycle, cancellation, the state journal).
     #[error(transparent)]
     Engine(EngineError),
     /// The state directory could not be used (locked by another run, unreadable).
@@ -91,6 +104,16 @@ fn count(n: usize) -> String {
 }
 
 impl CliError {
+    /// The engine's error, with a failed plan's step failures as diagnostics of their own.
+    pub fn engine(error: EngineError) -> Self {
+        match error {
+            EngineError::PlanFailed { failures } => CliError::PlanFailed {
+                failures: failures.into_iter().map(StepDiagnostic::new).collect(),
+            },
+            other => CliError::Engine(other),
+        }
+    }
+
     pub fn config(path: &Path, text: String, errors: SpecErrors) -> Self {
         let name = path.display().to_string();
         CliError::Config {
@@ -108,6 +131,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Config { .. }
+            | CliError::Exists { .. }
             | CliError::NeedsConfirmation
             | CliError::Unbound { .. }
             | CliError::Snapshot { .. } => exit::USAGE,
@@ -118,6 +142,7 @@ impl CliError {
             | CliError::DoctorCluster(_)
             | CliError::Simulation(_)
             | CliError::DemoFailed { .. }
+            | CliError::PlanFailed { .. }
             | CliError::Engine(_)
             | CliError::State(_) => exit::FAILURE,
         }
@@ -126,8 +151,27 @@ impl CliError {
 
 impl Diagnostic for CliError {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        // AWS's and the API server's own codes where there is one.
+        match self {
+            CliError::Provider(xefs_aws::ProviderError::Aws(xefs_aws::AwsError {
+                code: Some(code),
+                ..
+            })) => return Some(Box::new(format!("aws::{code}"))),
+            CliError::Cluster(xefs_k8s::K8sError {
+                status: Some(401 | 403),
+                reason: Some(reason),
+                ..
+            })
+            | CliError::DoctorCluster(xefs_k8s::K8sError {
+                status: Some(401 | 403),
+                reason: Some(reason),
+                ..
+            }) => return Some(Box::new(format!("k8s::{reason}"))),
+            _ => {}
+        }
         Some(Box::new(match self {
             CliError::Config { .. } => "xefs::config",
+            CliError::Exists { .. } => "xefs::exists",
             CliError::Write { .. } | CliError::Io { .. } => "xefs::io",
             CliError::NeedsConfirmation => "xefs::confirm",
             CliError::Provider(xefs_aws::ProviderError::WrongAccount { .. }) => {
@@ -138,17 +182,38 @@ impl Diagnostic for CliError {
             CliError::Snapshot { .. } => "xefs::snapshot",
             CliError::Simulation(_) | CliError::DemoFailed { .. } => "xefs::simulate",
             CliError::Unbound { .. } => "xefs::phase",
+            CliError::PlanFailed { .. } => "xefs::plan",
             CliError::Engine(_) => "xefs::engine",
             CliError::State(_) => "xefs::state",
         }))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        // The table's fix for AWS's or the API server's code, where it has one.
+        let from_table = match self {
+            CliError::Provider(xefs_aws::ProviderError::Aws(e)) => {
+                e.code.as_deref().and_then(|code| {
+                    let account = e.account.as_ref().map(|a| format!("account {a}"));
+                    hints::aws(e.call, code, account.as_deref())
+                })
+            }
+            CliError::Cluster(e) | CliError::DoctorCluster(e) => e
+                .reason
+                .as_deref()
+                .and_then(|reason| hints::k8s(e.call, e.object.as_deref(), reason)),
+            _ => None,
+        };
+        if let Some(help) = from_table {
+            return Some(Box::new(help));
+        }
         let help: String = match self {
             CliError::Config { .. } => {
                 "fix the keys named above; nothing was created or written".into()
             }
             CliError::Write { .. } => "check that the directory is writable".into(),
+            CliError::Exists { .. } => {
+                "pass --force to replace it, or --config to write another file".into()
+            }
             CliError::Io { .. } => return None,
             CliError::NeedsConfirmation => {
                 "pass --yes to proceed without a prompt (e.g. in CI)".into()
@@ -186,8 +251,8 @@ impl Diagnostic for CliError {
                     "run only the phases this build can run, e.g. --phase aws".into()
                 }
             }
-            CliError::Engine(EngineError::PlanFailed { .. }) => {
-                "nothing was changed; fix the errors above and plan again".into()
+            CliError::Engine(EngineError::PlanFailed { .. }) | CliError::PlanFailed { .. } => {
+                "fix the errors below and plan again".into()
             }
             CliError::Engine(_) => return None,
             CliError::State(_) => {
@@ -203,8 +268,79 @@ impl Diagnostic for CliError {
             CliError::Config { errors, .. } => {
                 Some(Box::new(errors.iter().map(|e| e as &dyn Diagnostic)))
             }
+            CliError::PlanFailed { failures } => {
+                Some(Box::new(failures.iter().map(|e| e as &dyn Diagnostic)))
+            }
             _ => None,
         }
+    }
+}
+
+/// A failed step as a diagnostic: what failed (the step, the call, the resource, the account),
+/// AWS's or the API server's code as the diagnostic's (`aws::AccessDenied`, `k8s::Forbidden`),
+/// and the likely fix from [`hints`].
+#[derive(Debug)]
+pub struct StepDiagnostic {
+    failure: StepFailure,
+    code: String,
+    help: Option<String>,
+}
+
+impl StepDiagnostic {
+    /// The diagnostic of a failed step.
+    pub fn new(failure: StepFailure) -> Self {
+        let code = hints::step_code(&failure.error);
+        let help = hints::step(&failure.error);
+        Self {
+            failure,
+            code,
+            help,
+        }
+    }
+
+    /// The diagnostic's code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The likely fix, when the table knows one.
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// The diagnostic as miette draws it (without colours), for the text output of `apply`
+    /// and `destroy`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+                .with_width(100)
+                .with_break_words(false)
+                .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
+        if handler.render_report(&mut out, self).is_err() {
+            out = format!("error: {}\n", self.failure);
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for StepDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.failure.fmt(f)
+    }
+}
+
+impl std::error::Error for StepDiagnostic {}
+
+impl Diagnostic for StepDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
 }
 
@@ -259,5 +395,89 @@ impl Diagnostic for ConfigProblem {
             Some(self.error.key.clone()),
             span,
         ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use xefs_aws::{AwsError, Service};
+    use xefs_core::blueprint::Address;
+    use xefs_core::ids::AccountId;
+    use xefs_core::step::StepError;
+
+    use super::*;
+
+    fn denied_peering() -> Result<StepFailure, Box<dyn std::error::Error>> {
+        let aws = AwsError::new(
+            Service::Ec2,
+            "CreateVpcPeeringConnection",
+            Some("UnauthorizedOperation".into()),
+            "You are not authorized to perform this operation.",
+            false,
+        )
+        .in_account(&AccountId::parse("111111111111")?)
+        .on("vpc-0a1b2c3d4e5f60718");
+        Ok(StepFailure {
+            address: Address::parse("cluster.network.peering")?,
+            attempts: 1,
+            error: StepError::from(aws),
+        })
+    }
+
+    #[test]
+    fn a_denied_call_renders_with_its_code_account_resource_and_fix()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let diagnostic = StepDiagnostic::new(denied_peering()?);
+        assert_eq!(diagnostic.code(), "aws::UnauthorizedOperation");
+        insta::assert_snapshot!(diagnostic.render());
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_plan_lists_each_step_as_its_own_diagnostic()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let forbidden = StepFailure {
+            address: Address::parse("openshift.discovery")?,
+            attempts: 1,
+            error: StepError::permanent("nodes is forbidden")
+                .with_code("Forbidden")
+                .with_context("the cluster", "list"),
+        };
+        let err = CliError::engine(EngineError::PlanFailed {
+            failures: vec![denied_peering()?, forbidden],
+        });
+        assert_eq!(err.exit_code(), exit::FAILURE);
+        let related: Vec<String> = err
+            .related()
+            .into_iter()
+            .flatten()
+            .map(|d| d.code().map(|c| c.to_string()).unwrap_or_default())
+            .collect();
+        assert_eq!(related, ["aws::UnauthorizedOperation", "k8s::Forbidden"]);
+        Ok(())
+    }
+
+    #[test]
+    fn expired_credentials_at_connect_say_refresh_them() -> Result<(), Box<dyn std::error::Error>> {
+        let err = CliError::Provider(xefs_aws::ProviderError::Aws(
+            AwsError::new(
+                Service::Sts,
+                "GetCallerIdentity",
+                Some("ExpiredToken".into()),
+                "The security token included in the request is expired",
+                false,
+            )
+            .in_account(&AccountId::parse("222222222222")?),
+        ));
+        assert_eq!(
+            err.code().map(|c| c.to_string()).as_deref(),
+            Some("aws::ExpiredToken")
+        );
+        let help = err.help().map(|h| h.to_string()).unwrap_or_default();
+        assert!(
+            help.starts_with("the credentials for account 222222222222 are invalid or expired"),
+            "{help}"
+        );
+        Ok(())
     }
 }

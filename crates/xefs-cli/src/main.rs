@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod diagnostics;
 mod exit;
+mod hints;
 mod output;
 mod progress;
 

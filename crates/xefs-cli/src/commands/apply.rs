@@ -17,16 +17,19 @@ pub async fn run(args: &ApplyArgs) -> Result<u8, CliError> {
         None => session.bind(&[&aws])?,
     };
     let mut state = session.open_state()?;
-    let (engine, events) = session.engine();
-    let printer = tokio::spawn(progress::print(events));
+    let (mut engine, mut events) = session.engine();
     if !args.yes {
         // Show the plan and ask. With --yes the apply observes each step itself, so the plan
-        // pass (one read per resource) is skipped.
-        let planned = engine.plan(&plan, &state).await.map_err(CliError::Engine)?;
+        // pass (one read per resource) is skipped. The plan's progress is over (its printer
+        // done) before the question is asked.
+        let printer = tokio::spawn(progress::show(events, session.output));
+        let planned = engine.plan(&plan, &state).await;
+        let (next, next_events) = session.engine_after(&engine);
+        drop(engine);
+        let _ = printer.await;
+        let planned = planned.map_err(CliError::engine)?;
         eprint!("{}", output::plan_text(&planned, false));
         if !planned.has_changes() {
-            drop(engine);
-            let _ = printer.await;
             finish_without_changes(&session, &stats);
             return Ok(exit::SUCCESS);
         }
@@ -34,11 +37,13 @@ pub async fn run(args: &ApplyArgs) -> Result<u8, CliError> {
             eprintln!("Apply cancelled: nothing was changed.");
             return Ok(exit::FAILURE);
         }
+        (engine, events) = (next, next_events);
     }
+    let printer = tokio::spawn(progress::show(events, session.output));
     let result = engine.apply(&plan, &mut state).await;
     drop(engine);
     let _ = printer.await;
-    let report = result.map_err(CliError::Engine)?;
+    let report = result.map_err(CliError::engine)?;
     match session.output {
         OutputFormat::Json => println!(
             "{:#}",

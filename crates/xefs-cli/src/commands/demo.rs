@@ -64,6 +64,8 @@ pub async fn run(args: &DemoArgs) -> Result<u8, CliError> {
     let code = super::plan::run(&PlanArgs {
         stack: stack(),
         detailed_exitcode: false,
+        show_commands: false,
+        show_documents: false,
     })
     .await?;
     check(code)?;

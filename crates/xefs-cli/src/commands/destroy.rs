@@ -49,11 +49,11 @@ pub async fn run(args: &DestroyArgs) -> Result<u8, CliError> {
         eprintln!("Destroy cancelled: nothing was deleted.");
         return Ok(exit::FAILURE);
     }
-    let printer = tokio::spawn(progress::print(events));
+    let printer = tokio::spawn(progress::show(events, session.output));
     let result = engine.destroy(&plan, &mut state, destroy_options).await;
     drop(engine);
     let _ = printer.await;
-    let report = result.map_err(CliError::Engine)?;
+    let report = result.map_err(CliError::engine)?;
     match session.output {
         OutputFormat::Json => println!(
             "{:#}",

@@ -1,9 +1,11 @@
 //! One module per subcommand, plus what the cloud-facing ones share.
 
 mod apply;
+mod completions;
 mod demo;
 mod destroy;
 mod doctor;
+mod init;
 mod plan;
 mod render;
 mod session;
@@ -19,6 +21,8 @@ use xefs_core::spec::{ProcessEnv, StackSpec};
 pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Demo(args) => runtime(true)?.block_on(demo::run(&args)),
+        Command::Init(args) => runtime(args.simulate)?.block_on(init::run(&args)),
+        Command::Completions(args) => Ok(completions::run(&args)),
         Command::Render(args) => render::run(&args).map(|()| exit::SUCCESS),
         Command::Status(args) => status::run(&args),
         Command::Plan(args) => runtime(args.stack.simulate)?.block_on(plan::run(&args)),

@@ -18,17 +18,27 @@ pub async fn run(args: &PlanArgs) -> Result<u8, CliError> {
     };
     let state = session.open_state()?;
     let (engine, events) = session.engine();
-    let printer = tokio::spawn(progress::print(events));
+    let printer = tokio::spawn(progress::show(events, session.output));
     let result = engine.plan(&plan, &state).await;
     drop(engine);
     let _ = printer.await;
-    let planned = result.map_err(CliError::Engine)?;
+    let planned = result.map_err(CliError::engine)?;
+    let details = output::PlanDetails {
+        spec: &session.spec,
+        blueprint: &session.blueprint,
+        state: Some(&state),
+        commands: args.show_commands,
+        documents: args.show_documents,
+    };
     match session.output {
         OutputFormat::Json => println!(
             "{:#}",
-            output::plan_json(session.spec.name.as_str(), &planned, &stats)
+            output::plan_json(session.spec.name.as_str(), &planned, &stats, Some(&details))
         ),
-        OutputFormat::Text => print!("{}", output::plan_text(&planned, false)),
+        OutputFormat::Text => print!(
+            "{}",
+            output::plan_text_with(&planned, false, Some(&details))
+        ),
     }
     Ok(if args.detailed_exitcode && planned.has_changes() {
         exit::CHANGES_PENDING

@@ -165,6 +165,16 @@ impl Session {
         });
         (engine, rx)
     }
+
+    /// Another engine, for a second pass of the same command (apply after its plan), with its
+    /// own events and the first one's Ctrl-C handling.
+    pub fn engine_after(&self, first: &Engine) -> (Engine, UnboundedReceiver<Event>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let engine = Engine::new(EngineOptions::default())
+            .with_events(tx)
+            .with_cancel(first.cancel_token().clone());
+        (engine, rx)
+    }
 }
 
 impl Drop for Session {

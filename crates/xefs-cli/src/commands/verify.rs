@@ -23,12 +23,12 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, CliError> {
     };
     let mut state = session.open_state()?;
     let (engine, events) = session.engine();
-    let printer = tokio::spawn(progress::print(events));
+    let printer = tokio::spawn(progress::show(events, session.output));
     // The check only reads what apply made and cleans up after itself: no confirmation.
     let result = engine.apply(&plan, &mut state).await;
     drop(engine);
     let _ = printer.await;
-    let report = result.map_err(CliError::Engine)?;
+    let report = result.map_err(CliError::engine)?;
     match session.output {
         OutputFormat::Json => println!(
             "{:#}",

@@ -10,10 +10,16 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use xefs_aws::{CallCount, CallStats};
-use xefs_core::blueprint::{Address, Target};
-use xefs_core::engine::{Action, ApplyReport, DestroyReport, Plan, PlannedChange};
-use xefs_core::state::ResourceState;
-use xefs_core::step::Change;
+use xefs_core::blueprint::render::{account_arrays, step_commands};
+use xefs_core::blueprint::{
+    Address, Blueprint, OutputRef, PolicyTemplate, ResolveError, Resolver, StepSpec, Target,
+};
+use xefs_core::engine::{Action, ApplyReport, DestroyReport, Plan, PlannedChange, StepFailure};
+use xefs_core::spec::StackSpec;
+use xefs_core::state::{ResourceState, StackState};
+use xefs_core::step::{Change, FieldDiff};
+
+use crate::diagnostics::StepDiagnostic;
 
 /// The JSON documents' version.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -57,17 +63,34 @@ struct FailureJson {
     attempts: u32,
     code: Option<String>,
     error: String,
+    /// The diagnostic's code: `aws::AccessDenied`, `k8s::Forbidden`, `xefs::…`.
+    diagnostic: String,
+    /// The likely fix, when xefs knows one.
+    help: Option<String>,
 }
 
-fn failures(failures: &[xefs_core::engine::StepFailure]) -> Vec<FailureJson> {
+fn failures(failures: &[StepFailure]) -> Vec<FailureJson> {
     failures
         .iter()
-        .map(|f| FailureJson {
-            address: f.address.clone(),
-            attempts: f.attempts,
-            code: f.error.code().map(str::to_owned),
-            error: f.error.to_string(),
+        .map(|f| {
+            let diagnostic = StepDiagnostic::new(f.clone());
+            FailureJson {
+                address: f.address.clone(),
+                attempts: f.attempts,
+                code: f.error.code().map(str::to_owned),
+                error: f.error.to_string(),
+                diagnostic: diagnostic.code().to_owned(),
+                help: diagnostic.help().map(str::to_owned),
+            }
         })
+        .collect()
+}
+
+/// Each failure as a diagnostic: what failed where, its code, and the likely fix.
+fn failures_text(failures: &[StepFailure]) -> String {
+    failures
+        .iter()
+        .map(|f| StepDiagnostic::new(f.clone()).render())
         .collect()
 }
 
@@ -90,9 +113,15 @@ pub fn plan_summary(plan: &Plan) -> Summary {
     s
 }
 
-/// `xefs plan --output json`.
-pub fn plan_json(stack: &str, plan: &Plan, calls: &CallStats) -> serde_json::Value {
-    serde_json::json!({
+/// `xefs plan --output json`; with `--show-commands` (`details`), a `commands` object maps each
+/// step to run to its `aws`/`oc` commands.
+pub fn plan_json(
+    stack: &str,
+    plan: &Plan,
+    calls: &CallStats,
+    details: Option<&PlanDetails>,
+) -> serde_json::Value {
+    let mut doc = serde_json::json!({
         "format_version": FORMAT_VERSION,
         "stack": stack,
         "has_changes": plan.has_changes(),
@@ -100,24 +129,187 @@ pub fn plan_json(stack: &str, plan: &Plan, calls: &CallStats) -> serde_json::Val
         "changes": plan.changes,
         "orphaned": plan.orphaned,
         "calls": Calls::from(calls),
-    })
+    });
+    if let Some(d) = details.filter(|d| d.commands) {
+        let commands: serde_json::Map<String, serde_json::Value> = plan
+            .changes
+            .iter()
+            .filter_map(|c| Some((c.address.to_string(), d.commands_of(c)?.into())))
+            .collect();
+        doc["account_arrays"] = account_arrays(d.spec).into();
+        doc["commands"] = commands.into();
+    }
+    doc
 }
 
-/// The plan for people, grouped by account and cluster, Terraform's markers.
-pub fn plan_text(plan: &Plan, verb_destroy: bool) -> String {
+/// What `plan --show-commands` and `--show-documents` add to the plan, and what they need.
+pub struct PlanDetails<'a> {
+    /// The stack.
+    pub spec: &'a StackSpec,
+    /// Its blueprint, for each step's commands and documents.
+    pub blueprint: &'a Blueprint,
+    /// The state, for outputs earlier runs recorded (ids shown instead of "(known after
+    /// apply)").
+    pub state: Option<&'a StackState>,
+    /// Print the equivalent `aws`/`oc` commands after each step to run.
+    pub commands: bool,
+    /// Print the IAM documents of the steps to create.
+    pub documents: bool,
+}
+
+impl PlanDetails<'_> {
+    /// The commands of a step the plan runs (created, updated or read).
+    fn commands_of(&self, change: &PlannedChange) -> Option<String> {
+        if !matches!(
+            change.action,
+            Action::Create | Action::Update(_) | Action::Read
+        ) {
+            return None;
+        }
+        let step = self.blueprint.step(&change.address)?;
+        Some(step_commands(self.spec, step))
+    }
+
+    /// The IAM documents a step creates, rendered with the values known so far.
+    fn documents_of(&self, change: &PlannedChange) -> Vec<(&'static str, String)> {
+        if !matches!(change.action, Action::Create) {
+            return Vec::new();
+        }
+        let Some(step) = self.blueprint.step(&change.address) else {
+            return Vec::new();
+        };
+        let templates: Vec<(&'static str, &PolicyTemplate)> = match &step.spec {
+            StepSpec::IamPolicy(p) => vec![("document", &p.document)],
+            StepSpec::IamRole(r) => vec![("trust", &r.trust)],
+            StepSpec::EfsClientAccess(e) => vec![("document", &e.document)],
+            StepSpec::FileSystemPolicy(p) => vec![("policy", &p.document)],
+            _ => Vec::new(),
+        };
+        let resolver = RecordedOutputs(self.state);
+        templates
+            .into_iter()
+            .filter_map(|(field, t)| Some((field, t.render(&resolver).ok()?.to_json_pretty())))
+            .collect()
+    }
+}
+
+/// Outputs the state recorded; "(known after apply)" for the others.
+struct RecordedOutputs<'a>(Option<&'a StackState>);
+
+impl Resolver for RecordedOutputs<'_> {
+    fn resolve(&self, output: &OutputRef) -> Result<String, ResolveError> {
+        let recorded = self
+            .0
+            .and_then(|state| state.resource(&output.step))
+            .filter(|r| !r.removed)
+            .and_then(|r| r.outputs)
+            .and_then(|o| o.get::<serde_json::Value>(&output.output).ok())
+            .map(|v| match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            });
+        Ok(recorded.unwrap_or_else(|| "(known after apply)".to_owned()))
+    }
+}
+
+/// Indentation of a step's detail lines under its plan line.
+const DETAIL: &str = "       ";
+
+/// A field that drifted: `~ field: current → desired`, or, for a JSON document (an IAM policy
+/// or trust), the field's name and a line diff of both documents pretty-printed.
+fn field_diff_text(d: &FieldDiff) -> String {
+    let json = |s: &str| {
+        serde_json::from_str::<serde_json::Value>(s)
+            .ok()
+            .filter(serde_json::Value::is_object)
+    };
+    let (Some(current), Some(desired)) = (json(&d.current), json(&d.desired)) else {
+        return format!("{DETAIL}~ {}: {} → {}\n", d.field, d.current, d.desired);
+    };
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default() + "\n";
+    let (current, desired) = (pretty(&current), pretty(&desired));
+    let mut out = format!("{DETAIL}~ {} (- live, + desired):\n", d.field);
+    out.push_str(&line_diff(&current, &desired, &format!("{DETAIL}    ")));
+    out
+}
+
+/// A unified line diff (three lines of context, `…` between hunks), each line indented.
+fn line_diff(old: &str, new: &str, indent: &str) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
     let mut out = String::new();
-    let targets = [
+    for (i, group) in diff.grouped_ops(3).iter().enumerate() {
+        if i > 0 {
+            out.push_str(&format!("{indent}  …\n"));
+        }
+        for op in group {
+            for change in diff.iter_changes(op) {
+                let sign = match change.tag() {
+                    similar::ChangeTag::Delete => '-',
+                    similar::ChangeTag::Insert => '+',
+                    similar::ChangeTag::Equal => ' ',
+                };
+                out.push_str(&format!(
+                    "{indent}{sign} {}\n",
+                    change.value().trim_end_matches('\n')
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Each line of `text` indented.
+fn indented(text: &str, indent: &str) -> String {
+    text.lines().map(|l| format!("{indent}{l}\n")).collect()
+}
+
+/// The plan's steps grouped by where they act: one group per account and the cluster; or, for
+/// commands to run in order, the steps in dependency order, a new group whenever the target
+/// changes.
+fn groups(plan: &Plan, in_order: bool) -> Vec<(Target, Vec<&PlannedChange>)> {
+    let mut groups: Vec<(Target, Vec<&PlannedChange>)> = Vec::new();
+    if in_order {
+        for c in &plan.changes {
+            match groups.last_mut() {
+                Some((target, rows)) if *target == c.target => rows.push(c),
+                _ => groups.push((c.target, vec![c])),
+            }
+        }
+        return groups;
+    }
+    for target in [
         Target::ClusterAccount,
         Target::BothAccounts,
         Target::StorageAccount,
         Target::Cluster,
-    ];
-    for target in targets {
+    ] {
         let rows: Vec<&PlannedChange> =
             plan.changes.iter().filter(|c| c.target == target).collect();
-        if rows.is_empty() {
-            continue;
+        if !rows.is_empty() {
+            groups.push((target, rows));
         }
+    }
+    groups
+}
+
+/// The plan for people, grouped by account and cluster, Terraform's markers.
+pub fn plan_text(plan: &Plan, verb_destroy: bool) -> String {
+    plan_text_with(plan, verb_destroy, None)
+}
+
+/// [`plan_text`], with the commands and documents `details` asks for.
+pub fn plan_text_with(plan: &Plan, verb_destroy: bool, details: Option<&PlanDetails>) -> String {
+    let mut out = String::new();
+    if let Some(d) = details.filter(|d| d.commands) {
+        out.push_str(
+            "The equivalent commands follow each step to run, in the order apply runs them, as\n\
+             `xefs render` writes them to procedure.sh (whose helpers `wait_for`, `retry` and\n\
+             `wait_ready` they use), with:\n\n",
+        );
+        out.push_str(&account_arrays(d.spec));
+        out.push('\n');
+    }
+    for (target, rows) in groups(plan, details.is_some_and(|d| d.commands)) {
         out.push_str(&format!("{}\n", target.label()));
         for c in rows {
             let (marker, note) = match &c.action {
@@ -141,16 +333,29 @@ pub fn plan_text(plan: &Plan, verb_destroy: bool) -> String {
             match &c.action {
                 Action::Update(diff) => {
                     for d in diff {
-                        out.push_str(&format!(
-                            "       ~ {}: {} → {}\n",
-                            d.field, d.current, d.desired
-                        ));
+                        out.push_str(&field_diff_text(d));
                     }
                 }
                 Action::NotApplicable(reason) => {
-                    out.push_str(&format!("       skipped: {reason}\n"));
+                    out.push_str(&format!("{DETAIL}skipped: {reason}\n"));
                 }
                 _ => {}
+            }
+            if let Some(d) = details {
+                if d.documents {
+                    for (field, document) in d.documents_of(c) {
+                        out.push_str(&format!("{DETAIL}{field}:\n"));
+                        out.push_str(&indented(&document, &format!("{DETAIL}    ")));
+                    }
+                }
+                if d.commands
+                    && let Some(commands) = d.commands_of(c)
+                {
+                    // Not indented: heredocs end at a line's start, so the block pastes as is.
+                    out.push_str(&format!("\n# {} — {}\n", c.address, c.description));
+                    out.push_str(&commands);
+                    out.push('\n');
+                }
             }
         }
         out.push('\n');
@@ -273,9 +478,7 @@ fn verify_and_failures(report: &ApplyReport) -> String {
     {
         out.push_str(&verify_text(&verify.outputs));
     }
-    for f in &report.failures {
-        out.push_str(&format!("error: {f}\n"));
-    }
+    out.push_str(&failures_text(&report.failures));
     out
 }
 
@@ -376,9 +579,7 @@ pub fn destroy_text(report: &DestroyReport, calls: &CallStats) -> String {
     for k in &report.kept {
         out.push_str(&format!("kept: {k}\n"));
     }
-    for f in &report.failures {
-        out.push_str(&format!("error: {f}\n"));
-    }
+    out.push_str(&failures_text(&report.failures));
     for o in &report.orphaned {
         out.push_str(&format!(
             "warning: `{o}` is recorded but has no step in this config: not removed\n"

@@ -363,3 +363,51 @@ fn doctor_passes_before_and_after_apply_and_names_a_deleted_route() {
     let destroy = stack.run(&["destroy", "--phase", "aws", "--yes"]);
     assert_eq!(destroy.status.code(), Some(0), "{}", stderr(&destroy));
 }
+
+#[test]
+fn init_reads_account_a_from_the_default_credentials_and_warns_without_a_cluster() {
+    let stack = world("cli-init");
+    let config = stack.path("init.toml");
+    let o = xefs()
+        .args(["init", "--config"])
+        .arg(&config)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", stack.world.endpoint())
+        .env("AWS_SHARED_CREDENTIALS_FILE", stack.path("credentials"))
+        .env("AWS_CONFIG_FILE", stack.path("config"))
+        // The default chain, through account A's profile of the world's credentials file.
+        .env("AWS_PROFILE", "xefs-cluster")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("KUBECONFIG", stack.path("no-such-kubeconfig"))
+        .env("HOME", stack.path("home"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let account = stack.world.cluster.id.to_string();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        out.contains(&format!("cluster.account_id  {account}")),
+        "{out}"
+    );
+    assert!(out.contains("discovered: sts:GetCallerIdentity"), "{out}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains(&format!(
+            "\naccount_id = \"{account}\"  # discovered: sts:GetCallerIdentity"
+        )),
+        "{text}"
+    );
+    // No cluster: a warning naming what could not be discovered and how to fix it, not an error.
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning: cluster.name, stack.region, cluster.oidc_provider"),
+        "{err}"
+    );
+    assert!(err.contains("oc login"), "{err}");
+    assert!(out.contains("Still to fill in"), "{out}");
+    assert!(out.contains("cluster.vpc_id"), "{out}");
+}

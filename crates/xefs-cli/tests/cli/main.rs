@@ -84,6 +84,8 @@ fn render_writes_documents_manifests_script_and_plan() {
         "iam/storage.iam.cross-account-policy.json",
         "iam/storage.iam.cross-account-role.trust.json",
         "iam/storage.efs.file-system-policy.json",
+        "iam/caller-account-a.json",
+        "iam/caller-account-b.json",
     ] {
         assert!(
             files.iter().any(|f| f == needed),
@@ -172,12 +174,151 @@ fn help_texts() {
         vec!["doctor", "--help"],
         vec!["verify", "--help"],
         vec!["demo", "--help"],
+        vec!["init", "--help"],
+        vec!["completions", "--help"],
     ] {
         let o = xefs().args(&args).output().unwrap();
         assert!(o.status.success());
         let name = format!("help_{}", args.join("_").replace("--", ""));
         insta::assert_snapshot!(name, String::from_utf8_lossy(&o.stdout));
     }
+}
+
+/// Every subcommand, as `xefs --help` lists them.
+const SUBCOMMANDS: &[&str] = &[
+    "demo",
+    "init",
+    "render",
+    "plan",
+    "apply",
+    "verify",
+    "destroy",
+    "status",
+    "doctor",
+    "completions",
+];
+
+#[test]
+fn completions_cover_every_subcommand_in_every_shell() {
+    let help = String::from_utf8_lossy(&xefs().arg("--help").output().unwrap().stdout).into_owned();
+    for name in SUBCOMMANDS {
+        assert!(
+            help.contains(&format!("\n  {name} ")),
+            "{name} missing from:\n{help}"
+        );
+    }
+    let o = xefs().args(["completions", "bash"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bash = String::from_utf8_lossy(&o.stdout);
+    assert!(bash.contains("complete -F _xefs"), "{bash}");
+    // The first word offers every subcommand, and each has its own case.
+    let first_words = bash
+        .lines()
+        .find(|l| l.trim_start().starts_with("opts=\"-"))
+        .unwrap_or_default();
+    for name in SUBCOMMANDS {
+        assert!(
+            first_words.contains(&format!(" {name} ")),
+            "{name} missing from {first_words}"
+        );
+        assert!(
+            bash.contains(&format!("xefs__subcmd__{name})")),
+            "{name} missing from the bash completions"
+        );
+    }
+    for flag in [
+        "--show-commands",
+        "--detailed-exitcode",
+        "--delete-data",
+        "--no-discover",
+    ] {
+        assert!(
+            bash.contains(flag),
+            "{flag} missing from the bash completions"
+        );
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let o = xefs().args(["completions", shell]).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let script = String::from_utf8_lossy(&o.stdout);
+        assert!(script.contains("show-commands"), "{shell}: {script}");
+    }
+    let bad = xefs().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// The guide's variables, every one set.
+const GUIDE_VARIABLES: &[(&str, &str)] = &[
+    ("CLUSTER_NAME", "prod-rosa"),
+    ("AWS_REGION", "eu-west-1"),
+    ("AWS_ACCOUNT_A_ID", "123456789012"),
+    ("ACCOUNT_A_VPC_ID", "vpc-0123456789abcdef0"),
+    ("AWS_ACCOUNT_A_VPC_CIDR", "10.20.0.0/16"),
+    ("AWS_ACCOUNT_B_ID", "210987654321"),
+    ("ACCOUNT_B_VPC_ID", "vpc-0fedcba9876543210"),
+    ("AWS_ACCOUNT_B_VPC_CIDR", "10.30.0.0/16"),
+];
+
+#[test]
+fn init_writes_the_guides_variables_into_a_config_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("xefs.toml");
+    let mut cmd = xefs();
+    cmd.args(["init", "--no-discover", "--config"]).arg(&config);
+    for (var, value) in GUIDE_VARIABLES {
+        cmd.env(var, value);
+    }
+    let o = cmd.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Next: review it, then `xefs plan"), "{out}");
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("\naccount_id = \"210987654321\"  # from AWS_ACCOUNT_B_ID\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nname = \"prod-rosa\"  # from cluster.name\n"),
+        "{text}"
+    );
+    assert!(!text.contains("# TODO:"), "{text}");
+    // Every comment of the example is kept.
+    for line in EXAMPLE.lines().filter(|l| l.starts_with('#')) {
+        assert!(text.contains(line), "lost {line:?}");
+    }
+    // It loads on its own, without the variables.
+    let env = std::collections::BTreeMap::<String, String>::new();
+    let spec = xefs_core::spec::StackSpec::load(&config, &env).unwrap();
+    assert_eq!(spec.storage.account_id.as_str(), "210987654321");
+    assert_eq!(spec.region.as_str(), "eu-west-1");
+    assert_eq!(spec.name.as_str(), "prod-rosa");
+
+    // A second init refuses to overwrite it (exit 2), and --force replaces it.
+    let again = xefs()
+        .args(["init", "--no-discover", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    let forced = xefs()
+        .args(["init", "--no-discover", "--force", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    let todo = String::from_utf8_lossy(&forced.stdout);
+    assert!(
+        todo.contains("Still to fill in (marked `# TODO`, the example's values until then): stack.region, cluster.name, stack.name, cluster.account_id"),
+        "{todo}"
+    );
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("# TODO: account B's 12-digit id")
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod address;
 mod build;
+mod caller;
 mod graph;
 pub mod manifests;
 mod policies;
@@ -15,6 +16,7 @@ mod tests;
 
 pub use address::{Address, AddressError, Target};
 pub use build::{addr, driver, out};
+pub use caller::{CallerPolicies, caller_policies, caller_policies_with};
 pub use graph::{Blueprint, BlueprintStep, Phase};
 pub use policies::PolicyTemplate;
 pub use steps::StepSpec;

@@ -493,6 +493,7 @@ fn lint_resource_wildcard(st: &Statement, at: Option<usize>, push: &mut Push<'_>
 fn lacks_resource_level_permissions(action: &str) -> bool {
     const UNSCOPABLE: &[&str] = &[
         "sts:GetCallerIdentity",
+        "iam:ListOpenIDConnectProviders",
         "elasticfilesystem:CreateFileSystem",
         "ec2:CreateSecurityGroup",
     ];

@@ -59,6 +59,11 @@ pub struct ClusterSeed {
     /// `Authentication/cluster` `spec.serviceAccountIssuer` (`None`: the default issuer, which
     /// no IAM OIDC provider can match).
     pub service_account_issuer: Option<String>,
+    /// `Infrastructure/cluster` (config.openshift.io/v1) `status.infrastructureName`: the
+    /// cluster's name and a random suffix (`sts-cluster-x7k2p`), as the installer sets it, with
+    /// the region of the first node's zone; no Infrastructure object when `None`.
+    #[serde(default)]
+    pub infrastructure_name: Option<String>,
 }
 
 impl ClusterSeed {
@@ -89,6 +94,7 @@ impl ClusterSeed {
         Self {
             nodes,
             service_account_issuer: Some("https://oidc.op1.openshiftapps.com/2abc3def".into()),
+            infrastructure_name: None,
         }
     }
 }
@@ -117,6 +123,9 @@ pub(super) fn seed(world: &mut World, seed: &ClusterSeed) {
         auth["spec"]["serviceAccountIssuer"] = json!(issuer);
     }
     world.create(auth);
+    if let Some(name) = &seed.infrastructure_name {
+        world.create(infrastructure(name, seed.nodes.first()));
+    }
     world.create(json!({
         "apiVersion": "operators.coreos.com/v1alpha1",
         "kind": "CatalogSource",
@@ -129,6 +138,29 @@ pub(super) fn seed(world: &mut World, seed: &ClusterSeed) {
         },
         "status": { "connectionState": { "lastObservedState": "READY" } }
     }));
+}
+
+/// `Infrastructure/cluster`, where the installer records the cluster's infrastructure name and
+/// platform (what `xefs init` reads the cluster's name and region from).
+fn infrastructure(name: &str, node: Option<&NodeSeed>) -> Value {
+    let region = node
+        .map(|n| n.zone.trim_end_matches(|c: char| c.is_ascii_lowercase()))
+        .unwrap_or("us-east-2");
+    let cluster = name.rsplit_once('-').map_or(name, |(cluster, _)| cluster);
+    json!({
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "Infrastructure",
+        "metadata": { "name": "cluster" },
+        "spec": { "platformSpec": { "type": "AWS", "aws": {} } },
+        "status": {
+            "infrastructureName": name,
+            "apiServerURL": format!("https://api.{cluster}.abcd.p1.openshiftapps.com:6443"),
+            "platform": "AWS",
+            "platformStatus": { "type": "AWS", "aws": { "region": region } },
+            "controlPlaneTopology": "External",
+            "infrastructureTopology": "HighlyAvailable"
+        }
+    })
 }
 
 /// The Node object of a seeded node, as the kubelet and the AWS cloud controller write it.

@@ -96,6 +96,13 @@ const BUILTIN: &[(&str, &str, &str, bool)] = &[
         "authentications",
         false,
     ),
+    // Read by `xefs init` for the cluster's name and region.
+    (
+        "config.openshift.io/v1",
+        "Infrastructure",
+        "infrastructures",
+        false,
+    ),
 ];
 
 /// Splits `apps/v1` into `("apps", "v1")` and `v1` into `("", "v1")`.

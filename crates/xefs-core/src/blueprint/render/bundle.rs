@@ -2,7 +2,7 @@
 //! is written, so a failure never leaves half an output directory.
 
 use crate::blueprint::manifests;
-use crate::blueprint::{Blueprint, ShellPlaceholders, StepSpec};
+use crate::blueprint::{Blueprint, ShellPlaceholders, StepSpec, caller_policies_with};
 use crate::spec::StackSpec;
 
 use super::{PlanJson, shell_script, to_yaml};
@@ -18,9 +18,10 @@ pub struct RenderedFile {
     pub executable: bool,
 }
 
-/// Every IAM document (`iam/<address>.json`; trust policies as `….trust.json`), every manifest
-/// (`manifests/<nn>-<address>.yaml`, in apply order), the manual procedure (`procedure.sh`)
-/// and `plan.json`. Values only known after apply appear as `${SHELL_VARIABLE}`s, the same
+/// Every IAM document (`iam/<address>.json`; trust policies as `….trust.json`), the
+/// permissions the caller of xefs needs in each account (`iam/caller-account-a.json`,
+/// `iam/caller-account-b.json`), every manifest (`manifests/<nn>-<address>.yaml`, in apply
+/// order), the manual procedure (`procedure.sh`) and `plan.json`. Values only known after apply appear as `${SHELL_VARIABLE}`s, the same
 /// names the script fills.
 pub fn bundle(spec: &StackSpec, blueprint: &Blueprint) -> Vec<RenderedFile> {
     let mut files = Vec::new();
@@ -74,6 +75,15 @@ pub fn bundle(spec: &StackSpec, blueprint: &Blueprint) -> Vec<RenderedFile> {
             );
         }
     }
+    let caller = caller_policies_with(blueprint, spec.storage.assume_role_arn.as_ref());
+    file(
+        "iam/caller-account-a.json".into(),
+        caller.cluster_account.to_json_pretty() + "\n",
+    );
+    file(
+        "iam/caller-account-b.json".into(),
+        caller.storage_account.to_json_pretty() + "\n",
+    );
     let plan = PlanJson::new(spec, blueprint);
     file(
         "plan.json".into(),

@@ -9,7 +9,7 @@ mod yaml;
 
 pub use bundle::{RenderedFile, bundle};
 pub use json::{PLAN_SCHEMA_VERSION, PlanJson, PlanJsonStep, StepAction};
-pub use script::shell_script;
+pub use script::{account_arrays, shell_script, step_commands};
 pub use table::{PlanRow, RowAction, plan_rows, plan_table};
 pub use yaml::to_yaml;
 

@@ -161,8 +161,17 @@ impl Script<'_> {
         self.line(
             "# Prefer `xefs apply`, which resumes, and `xefs destroy`, which undoes exactly.",
         );
+        self.line(
+            "# The identities it runs as need iam/caller-account-a.json (A) and -b.json (B).",
+        );
         self.out.push_str(HEADER);
         self.line("");
+        self.accounts();
+    }
+
+    /// The `A=(…)` and `B=(…)` arrays of `aws` arguments every command passes.
+    fn accounts(&mut self) {
+        let s = self.spec;
         let account = |profile: &Option<String>| {
             let mut args = format!("--region {}", q(s.region.as_str()));
             if let Some(p) = profile {
@@ -211,6 +220,11 @@ impl Script<'_> {
     fn step(&mut self, step: &BlueprintStep) {
         self.line("");
         self.line(format!("# --- {} — {}", step.address, step.description));
+        self.commands(step);
+    }
+
+    /// The commands of one step, without its heading.
+    fn commands(&mut self, step: &BlueprintStep) {
         let s = self.spec;
         let stack = s.name.as_str();
         match &step.spec {
@@ -559,6 +573,30 @@ pub fn shell_script(spec: &StackSpec, blueprint: &Blueprint) -> String {
     script.out
 }
 
+/// The `A=(…)` and `B=(…)` arrays of `aws` arguments (region, profile or assumed role) that
+/// every command of [`step_commands`] passes for account A or B.
+pub fn account_arrays(spec: &StackSpec) -> String {
+    let mut script = Script {
+        spec,
+        out: String::new(),
+    };
+    script.accounts();
+    script.out
+}
+
+/// The `aws`/`oc` commands of one step, as [`shell_script`] writes them under the step's
+/// heading: for `xefs plan --show-commands`. They use the arrays of [`account_arrays`], the
+/// shell variables earlier steps set (`$FILE_SYSTEM_ID`), and the script's helper functions
+/// (`wait_for`, `retry`, `wait_ready`).
+pub fn step_commands(spec: &StackSpec, step: &BlueprintStep) -> String {
+    let mut script = Script {
+        spec,
+        out: String::new(),
+    };
+    script.commands(step);
+    script.out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -577,5 +615,25 @@ mod tests {
         assert_eq!(q("it's"), r"'it'\''s'");
         assert_eq!(q("a b"), "'a b'");
         assert_eq!(q(""), "''");
+    }
+
+    #[test]
+    fn each_step_commands_are_the_scripts_section() -> Result<(), Box<dyn std::error::Error>> {
+        let env = std::collections::BTreeMap::<String, String>::new();
+        let spec = StackSpec::from_toml_str(crate::spec::fixtures::MINIMAL, &env)
+            .map_err(|e| format!("{e:?}"))?;
+        let blueprint = Blueprint::build(&spec);
+        let script = shell_script(&spec, &blueprint);
+        assert!(script.contains(&account_arrays(&spec)));
+        for step in &blueprint.steps {
+            let section = format!(
+                "# --- {} — {}\n{}",
+                step.address,
+                step.description,
+                step_commands(&spec, step)
+            );
+            assert!(script.contains(&section), "{} differs", step.address);
+        }
+        Ok(())
     }
 }
