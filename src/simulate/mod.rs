@@ -40,7 +40,7 @@ use xefs_core::ids::InstanceId;
 use xefs_core::sim::{SimClock, SimTime};
 use xefs_core::spec::StackSpec;
 use xefs_k8s::Cluster;
-use xefs_k8s::fake::{ClusterSeed, FakeCluster, NodeSeed};
+use xefs_k8s::fake::{ClusterSeed, Delays, FakeCluster, NodeSeed};
 
 use self::cluster::JudgedCluster;
 use self::oracle::{DoctorOracle, Judge};
@@ -214,6 +214,21 @@ impl Simulation {
         })
     }
 
+    /// Makes both worlds take no time from now on: AWS's calls, waiting states and IAM
+    /// propagation ([`Latency::instant`]), and the cluster's controllers
+    /// ([`Delays::instant`]). For tests that repeat a whole flow many times (a crash at every
+    /// journal write) and check what happens, not how long it takes; the realistic timings
+    /// are the default.
+    ///
+    /// The controllers' own retry backoffs after a failure (the provisioner's, the kubelet's)
+    /// still take their time, so a broken world does not spin.
+    #[must_use]
+    pub fn with_instant_timings(self) -> Self {
+        self.aws.set_latency(Latency::instant());
+        let cluster = self.cluster.with_delays(Delays::instant());
+        Self { cluster, ..self }
+    }
+
     /// The simulated AWS, to inspect it or break it behind xefs's back in tests.
     pub fn aws(&self) -> &FakeAws {
         &self.aws
@@ -274,7 +289,7 @@ fn judge(spec: &Arc<StackSpec>, aws: &FakeAws) -> Judge {
         storage: quiet.account(spec.storage.account_id.clone(), spec.region.clone()),
     };
     let cluster_ec2 = quiet.ports(&spec.cluster.account_id, &spec.region).ec2;
-    Judge::new(Arc::clone(spec), accounts, cluster_ec2)
+    Judge::new(Arc::clone(spec), quiet, accounts, cluster_ec2)
 }
 
 /// A ROSA-like cluster over the seeded instances: three control-plane nodes, and one worker

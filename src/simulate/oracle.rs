@@ -4,17 +4,19 @@
 //!
 //! The fake cluster asks synchronously, holding its lock; the analysis needs async reads of
 //! the AWS world and of the cluster. So [`Judge::refresh`] reads both before every cluster call
-//! (see `super::cluster`), and the oracle only runs the pure analysis over the latest reading.
+//! (see `super::cluster`) — unless neither changed since its last reading — and the oracle
+//! only runs the pure analysis over the latest reading.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use xefs_aws::AwsAccounts;
 use xefs_aws::doctor::{DoctorAccounts, read_snapshot};
-use xefs_aws::fake::FakeEc2;
+use xefs_aws::fake::{FakeAws, FakeEc2};
 use xefs_aws::ports::Ec2 as _;
 use xefs_core::doctor::{CheckId, DoctorSnapshot, Findings, Status, diagnose};
 use xefs_core::ids::{InstanceId, SubnetId};
+use xefs_core::sim::SimTime;
 use xefs_core::spec::StackSpec;
 use xefs_k8s::doctor::read_cluster;
 use xefs_k8s::fake::{FakeCluster, MountOracle, MountRequest, ProvisionRequest, SimFailure};
@@ -24,12 +26,25 @@ use xefs_k8s::fake::{FakeCluster, MountOracle, MountRequest, ProvisionRequest, S
 struct Reading {
     snapshot: DoctorSnapshot,
     subnets: HashMap<InstanceId, SubnetId>,
+    /// The worlds it read.
+    of: Worlds,
+}
+
+/// Which state of both worlds a reading is of: the AWS world is a function of its revision
+/// and its time, the cluster's objects of its revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Worlds {
+    aws: u64,
+    at: SimTime,
+    cluster: u64,
 }
 
 /// The latest reading of both worlds, shared by the refreshing cluster and the oracle.
 #[derive(Clone)]
 pub(super) struct Judge {
     spec: Arc<StackSpec>,
+    /// The quiet view of the fake AWS the accounts read, for its revision.
+    aws: FakeAws,
     /// Both accounts over a quiet view of the fake AWS (no latency, faults or call records:
     /// the driver's own calls are not xefs's).
     accounts: AwsAccounts,
@@ -39,9 +54,15 @@ pub(super) struct Judge {
 }
 
 impl Judge {
-    pub(super) fn new(spec: Arc<StackSpec>, accounts: AwsAccounts, cluster_ec2: FakeEc2) -> Self {
+    pub(super) fn new(
+        spec: Arc<StackSpec>,
+        aws: FakeAws,
+        accounts: AwsAccounts,
+        cluster_ec2: FakeEc2,
+    ) -> Self {
         Self {
             spec,
+            aws,
             accounts,
             cluster_ec2,
             latest: Arc::new(Mutex::new(None)),
@@ -52,10 +73,20 @@ impl Judge {
         self.latest.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Reads the AWS world and the cluster's objects again. A failed read leaves the previous
-    /// reading: the fake worlds answer every read, so it can only be a bug, and judging on
-    /// slightly old facts is what a real driver's cache does too.
+    /// Reads the AWS world and the cluster's objects again, unless neither changed since the
+    /// last reading (the reads cost far more than the calls they precede). A failed read
+    /// leaves the previous reading: the fake worlds answer every read, so it can only be a
+    /// bug, and judging on slightly old facts is what a real driver's cache does too.
     pub(super) async fn refresh(&self, cluster: &FakeCluster) {
+        // Taken before reading: a change made while reading shows as a new state next time.
+        let worlds = Worlds {
+            aws: self.aws.revision(),
+            at: self.aws.now(),
+            cluster: cluster.revision(),
+        };
+        if self.latest().as_ref().is_some_and(|r| r.of == worlds) {
+            return;
+        }
         let Ok(facts) = read_cluster(cluster, &self.spec).await else {
             return;
         };
@@ -71,7 +102,11 @@ impl Judge {
                 .collect(),
             Err(_) => HashMap::new(),
         };
-        *self.latest() = Some(Reading { snapshot, subnets });
+        *self.latest() = Some(Reading {
+            snapshot,
+            subnets,
+            of: worlds,
+        });
     }
 }
 

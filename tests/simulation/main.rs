@@ -6,4 +6,7 @@
 
 mod support;
 
+mod breaks;
+mod crashes;
+mod faults;
 mod flow;

@@ -1,7 +1,10 @@
 //! What every simulation test needs: the example stack, its simulated worlds, and the engine
 //! bound to both providers.
 
+use std::collections::BTreeMap;
+
 use tempfile::TempDir;
+use xefs::aws::fake::{CallRecord, Inventory};
 use xefs::aws::{AwsOptions, AwsProvider, CallStats};
 use xefs::core::blueprint::{Blueprint, Phase};
 use xefs::core::engine::{BoundPlan, Engine, EngineOptions};
@@ -11,6 +14,9 @@ use xefs::k8s::{ClusterHandle, K8sOptions, K8sProvider};
 use xefs::simulate::{EXAMPLE_CONFIG, Simulation};
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The AWS and cluster phases: everything `apply` creates, without the end-to-end check.
+pub const BUILD: &[Phase] = &[Phase::Aws, Phase::Cluster];
 
 /// The shipped example stack, named `stack`.
 pub fn spec(stack: &str) -> StackSpec {
@@ -39,6 +45,23 @@ impl World {
         }
     }
 
+    /// A world where nothing takes time ([`Simulation::with_instant_timings`]), for tests
+    /// that run the whole flow many times.
+    pub fn instant(stack: &str) -> World {
+        let World {
+            spec,
+            sim,
+            dir,
+            stats,
+        } = World::new(stack);
+        World {
+            spec,
+            sim: sim.with_instant_timings(),
+            dir,
+            stats,
+        }
+    }
+
     /// The stack's blueprint bound to both simulated providers, for `phases` (all: `None`).
     pub fn plan(&self, phases: Option<&[Phase]>) -> BoundPlan {
         let aws = AwsProvider::new(self.sim.accounts(&self.stats), AwsOptions::default());
@@ -58,4 +81,47 @@ impl World {
     pub fn engine(&self) -> Engine {
         Engine::new(EngineOptions::default())
     }
+
+    /// Both worlds' inventories, to compare before `apply` and after `destroy`.
+    pub fn inventories(&self) -> (Inventory, xefs::k8s::fake::Inventory) {
+        (
+            self.sim.aws().inventory(),
+            self.sim.fake_cluster().inventory(),
+        )
+    }
+}
+
+/// Whether a call only reads.
+pub fn is_read(call: &CallRecord) -> bool {
+    ["Describe", "Get", "List"]
+        .iter()
+        .any(|p| call.call.starts_with(p))
+}
+
+/// How many resources of each kind each account holds: equal for two applies that made the
+/// same things, whatever their ids.
+pub fn shape(inv: &Inventory) -> BTreeMap<String, [usize; 13]> {
+    inv.accounts
+        .iter()
+        .map(|(id, a)| {
+            (
+                id.to_string(),
+                [
+                    a.roles.len(),
+                    a.policies.len(),
+                    a.instance_profiles.len(),
+                    a.oidc_providers.len(),
+                    a.vpcs.len(),
+                    a.subnets.len(),
+                    a.route_tables.len(),
+                    a.network_acls.len(),
+                    a.security_groups.len(),
+                    a.instances.len(),
+                    a.peerings.len(),
+                    a.file_systems.len(),
+                    a.mount_targets.len(),
+                ],
+            )
+        })
+        .collect()
 }

@@ -84,7 +84,7 @@ mod world;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use xefs_core::ids::{AccountId, Ipv4Cidr, Partition, Region, RouteTableId};
+use xefs_core::ids::{AccountId, Ipv4Cidr, Partition, Region, RouteTableId, SecurityGroupId};
 use xefs_core::sim::{SimClock, SimTime};
 
 pub use ec2::FakeEc2;
@@ -123,6 +123,9 @@ struct Inner {
     rng: fastrand::Rng,
     calls: Vec<CallRecord>,
     stats: Option<CallStats>,
+    /// Bumped whenever something but time may have changed the world (see
+    /// [`FakeAws::revision`]).
+    revision: u64,
 }
 
 impl std::fmt::Debug for FakeAws {
@@ -209,6 +212,7 @@ impl FakeAws {
                 rng: fastrand::Rng::with_seed(0),
                 calls: Vec::new(),
                 stats: None,
+                revision: 0,
             })),
             clock,
             quiet: false,
@@ -316,6 +320,15 @@ impl FakeAws {
         self.lock().calls.clear();
     }
 
+    /// A number that changes whenever something other than time may have changed the world:
+    /// a call that writes (whether it succeeded or not, quiet or not), seeding, a test helper
+    /// such as [`FakeAws::add_gateway_route`]. The world is a function of its revision and its
+    /// time: an observer that read it at the same revision and [`FakeAws::now`] need not read
+    /// it again.
+    pub fn revision(&self) -> u64 {
+        self.lock().revision
+    }
+
     /// The world as JSON: its time, its id counter and every resource. Latency, faults and
     /// the call log are settings of this process, not of the world, and are not saved.
     pub fn save(&self) -> serde_json::Value {
@@ -382,8 +395,47 @@ impl FakeAws {
             destination,
             target: RouteTargetRec::Other(gateway.to_owned()),
         });
+        inner.revision += 1;
         true
     }
+
+    /// Removes every ingress rule of a security group that admits TCP `port` (a TCP rule whose
+    /// range holds it, or an all-traffic rule), whatever its source, as someone working behind
+    /// xefs's back would with `RevokeSecurityGroupIngress` — which the [`Ec2`](crate::ports::Ec2)
+    /// port has not, as xefs deletes its own group whole: for tests of a blocked NFS path.
+    /// Returns false when there is no such group.
+    pub fn revoke_ingress(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        group: &SecurityGroupId,
+        port: i32,
+    ) -> bool {
+        let mut inner = self.lock();
+        let Some(g) = inner
+            .world
+            .region_mut(account, region.as_str())
+            .security_groups
+            .get_mut(group)
+        else {
+            return false;
+        };
+        g.ingress.retain(|r| {
+            let tcp = r.protocol == "tcp"
+                && r.from_port.is_none_or(|from| from <= port)
+                && r.to_port.is_none_or(|to| port <= to);
+            !(tcp || r.protocol == "-1")
+        });
+        inner.revision += 1;
+        true
+    }
+}
+
+/// Whether an API call only reads (`Describe…`, `Get…`, `List…`), as AWS names them.
+fn is_read(call: &str) -> bool {
+    ["Describe", "Get", "List"]
+        .iter()
+        .any(|p| call.starts_with(p))
 }
 
 fn check_format(saved: &serde_json::Value) -> Result<(), FakeError> {
@@ -446,7 +498,12 @@ impl Caller {
         if self.fake.quiet {
             let mut inner = self.fake.lock();
             let now = self.fake.clock.now();
-            let Inner { world, latency, .. } = &mut *inner;
+            let Inner {
+                world,
+                latency,
+                revision,
+                ..
+            } = &mut *inner;
             world.settle(now);
             let cx = Cx {
                 now,
@@ -455,6 +512,9 @@ impl Caller {
                 partition: self.region.partition(),
                 latency,
             };
+            if !is_read(call) {
+                *revision += 1;
+            }
             return op(world, &cx).map_err(|fault| {
                 let err = classify(self.service, call, &fault).in_account(&self.account);
                 match resource {
@@ -466,10 +526,7 @@ impl Caller {
         let max_attempts = {
             let inner = self.fake.lock();
             if let Some(stats) = &inner.stats {
-                let kind = if ["Describe", "Get", "List"]
-                    .iter()
-                    .any(|p| call.starts_with(p))
-                {
+                let kind = if is_read(call) {
                     CallKind::Read
                 } else {
                     CallKind::Write
@@ -504,8 +561,16 @@ impl Caller {
                 Injected::None | Injected::LostResponse => {
                     let mut inner = self.fake.lock();
                     let now = self.fake.clock.now();
-                    let Inner { world, latency, .. } = &mut *inner;
+                    let Inner {
+                        world,
+                        latency,
+                        revision,
+                        ..
+                    } = &mut *inner;
                     world.settle(now);
+                    if !is_read(call) {
+                        *revision += 1;
+                    }
                     let cx = Cx {
                         now,
                         account: &self.account,

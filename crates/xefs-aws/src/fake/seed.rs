@@ -352,6 +352,7 @@ impl FakeAws {
     pub fn seed_for(&self, spec: &StackSpec) -> Result<Seeded, FakeError> {
         let now = self.now();
         let mut inner = self.lock();
+        inner.revision += 1;
         let world = &mut inner.world;
         let region = spec.region.as_str();
         let partition = spec.partition();

@@ -1031,3 +1031,76 @@ async fn a_gateway_route_breaks_the_way_for_a_peering_route() -> TestResult {
     assert!(a.iam.get_role(&name("x")).await?.is_none(), "{arn}");
     Ok(())
 }
+
+#[tokio::test(start_paused = true)]
+async fn revoking_ingress_behind_xefs_s_back_removes_only_the_port_s_rules() -> TestResult {
+    let spec = spec()?;
+    let (aws, _, _, b) = world(Latency::instant())?;
+    let group = NewSecurityGroup {
+        vpc_id: spec.storage.vpc_id.clone(),
+        name: "nfs".into(),
+        description: "NFS".into(),
+        tags: Tags::new(),
+    };
+    let sg = b.ec2.create_security_group(&group).await?;
+    let source = spec.cluster.vpc_cidr;
+    b.ec2.allow_tcp_ingress(&sg, 2049, &source, "nfs").await?;
+    b.ec2.allow_tcp_ingress(&sg, 22, &source, "ssh").await?;
+
+    assert!(aws.revoke_ingress(&account(B), &region(), &sg, 2049));
+    let live = b
+        .ec2
+        .describe_security_group(&sg)
+        .await?
+        .ok_or("the group")?;
+    let ports: Vec<_> = live.ingress.iter().map(|r| r.from_port).collect();
+    assert_eq!(ports, [Some(22)], "only the NFS rule goes");
+    // The group stays, and xefs's own call puts the rule back.
+    b.ec2.allow_tcp_ingress(&sg, 2049, &source, "nfs").await?;
+    assert!(aws.revoke_ingress(&account(B), &region(), &sg, 2049));
+
+    let unknown = SecurityGroupId::parse("sg-0a1b2c3d4e5f60718")?;
+    assert!(!aws.revoke_ingress(&account(B), &region(), &unknown, 2049));
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_revision_moves_with_every_write_and_never_with_a_read() -> TestResult {
+    let spec = spec()?;
+    let (aws, seeded, a, b) = world(Latency::instant())?;
+    let seeded_at = aws.revision();
+    assert!(seeded_at > 0, "seeding changed the world");
+
+    a.ec2.route_tables_in_vpc(&spec.cluster.vpc_id).await?;
+    aws.quiet()
+        .ports(&account(B), &region())
+        .ec2
+        .subnets_in_vpc(&spec.storage.vpc_id)
+        .await?;
+    assert_eq!(
+        aws.revision(),
+        seeded_at,
+        "reads, loud or quiet, change nothing"
+    );
+
+    b.efs.create_file_system(&new_fs("rev")).await?;
+    let written = aws.revision();
+    assert!(written > seeded_at);
+    // A write that AWS refuses may still be counted: an observer reads once more, no harm.
+    let _ = a.iam.delete_role(&name("no-such-role")).await;
+    assert!(aws.revision() >= written);
+
+    let before = aws.revision();
+    assert!(aws.add_gateway_route(
+        &account(A),
+        &region(),
+        &seeded.cluster_main_route_table,
+        spec.storage.vpc_cidr,
+        "igw-0a1b2c3d"
+    ));
+    assert!(
+        aws.revision() > before,
+        "a change behind xefs's back counts too"
+    );
+    Ok(())
+}

@@ -33,6 +33,24 @@ pub struct FileSystemStep {
 }
 
 impl FileSystemStep {
+    /// Refuses to delete a file system holding data unless `--delete-data`: checked before
+    /// the destroy removes anything (`check_remove`), and again at the delete.
+    fn data_guard(&self, fs: &FileSystem) -> Result<(), StepError> {
+        if fs.size_bytes <= EMPTY_FILE_SYSTEM_BYTES || self.options.delete_data {
+            return Ok(());
+        }
+        Err(StepError::permanent(format!(
+            "refusing to delete EFS file system {}: it holds {} bytes, more than the {} bytes \
+             of an empty file system. Copy out what you need, then run `xefs destroy \
+             --delete-data` to delete it with its data. (EFS meters size with a \
+             lag of up to a few hours: recent writes may not show yet, and data deleted \
+             recently may still count.)",
+            fs.id, fs.size_bytes, EMPTY_FILE_SYSTEM_BYTES
+        ))
+        .with_code("FileSystemNotEmpty")
+        .with_resource(fs.id.to_string()))
+    }
+
     /// The file system `spec` describes, in `account` (account B); `options` bound its waits
     /// and say whether `destroy` may delete data.
     pub fn new(spec: FileSystemSpec, account: Account, options: AwsOptions) -> Self {
@@ -257,6 +275,26 @@ impl Step for FileSystemStep {
         })
     }
 
+    async fn check_remove(
+        &self,
+        ctx: &StepContext,
+        recorded: &StepOutputs,
+    ) -> Result<(), StepError> {
+        let id: FileSystemId = recorded.get(out::FILE_SYSTEM_ID)?;
+        match self
+            .account
+            .efs(ctx)
+            .await
+            .describe_file_system(&id)
+            .await?
+        {
+            Some(fs) if !matches!(fs.life_cycle, LifeCycle::Deleted | LifeCycle::Deleting) => {
+                self.data_guard(&fs)
+            }
+            _ => Ok(()),
+        }
+    }
+
     async fn remove(&self, ctx: &StepContext, recorded: &StepOutputs) -> Result<(), StepError> {
         let id: FileSystemId = recorded.get(out::FILE_SYSTEM_ID)?;
         let live = self
@@ -274,18 +312,7 @@ impl Step for FileSystemStep {
             Some(fs) => fs,
         };
         require_stack_tag(&format!("EFS file system {id}"), &fs.tags, &self.spec.tags)?;
-        if fs.size_bytes > EMPTY_FILE_SYSTEM_BYTES && !self.options.delete_data {
-            return Err(StepError::permanent(format!(
-                "refusing to delete EFS file system {id}: it holds {} bytes, more than the {} \
-                 bytes of an empty file system. Copy out what you need, then run `xefs destroy \
-                 --delete-data` to delete it with its data. (EFS meters size with a lag of up \
-                 to a few hours: recent writes may not show yet, and data deleted recently may \
-                 still count.)",
-                fs.size_bytes, EMPTY_FILE_SYSTEM_BYTES
-            ))
-            .with_code("FileSystemNotEmpty")
-            .with_resource(id.to_string()));
-        }
+        self.data_guard(&fs)?;
         if fs.mount_targets > 0 {
             return Err(mount_targets_remain(&id, fs.mount_targets));
         }

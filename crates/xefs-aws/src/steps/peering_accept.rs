@@ -109,11 +109,15 @@ impl Step for PeeringAcceptStep {
         let peering = visible_peering(&self.account, ctx, &id).await?;
         match peering.status {
             PeeringStatus::Active => Ok(Observation::Present(accept_outputs(&id)?)),
-            PeeringStatus::Gone(state) => Err(gone_error(&id, &state)),
             // Pending: ensure accepts. Initiating, provisioning or unknown: ensure only waits.
+            // Gone (deleted, rejected, expired): no acceptance stands, and ensure says it can
+            // never be made and what to do. Reading it is no error: a run that only reads this
+            // phase (`xefs verify`) goes on, and its check meets the broken path as the
+            // cluster does.
             PeeringStatus::PendingAcceptance
             | PeeringStatus::Initiating
             | PeeringStatus::Provisioning
+            | PeeringStatus::Gone(_)
             | PeeringStatus::Other(_) => Ok(Observation::Absent),
         }
     }

@@ -12,7 +12,7 @@ use super::retry::{AttemptError, Retry};
 use super::run::Run;
 use super::scheduler::{self, Direction, Job, Launch};
 use super::{
-    ApplyReport, BoundPlan, Engine, EngineError, Event, EventSink, RetryPolicy, Skipped,
+    ApplyReport, BoundPlan, BoundStep, Engine, EngineError, Event, EventSink, RetryPolicy, Skipped,
     StepFailure, StepReport,
 };
 use crate::blueprint::Address;
@@ -98,7 +98,7 @@ impl Job for ApplyJob<'_> {
             retry: self.engine.options.retry,
             events: self.engine.events.clone(),
             cancel: self.engine.cancel.clone(),
-            observe_only: bound.observe_only.then(|| bound.not_applied_error()),
+            observe_only: bound.observe_only.then(|| bound.clone()),
         };
         let span = tracing::info_span!("step", address = %bound.address, op = "apply");
         Launch::Spawn(Box::pin(task.run().instrument(span)))
@@ -188,9 +188,8 @@ struct ApplyTask {
     retry: RetryPolicy,
     events: EventSink,
     cancel: CancellationToken,
-    /// Only read for its outputs (see `BoundStep::observe_only`); `Some` holds the error for
-    /// when it is absent.
-    observe_only: Option<StepError>,
+    /// Only read for its outputs (see `BoundStep::observe_only`): `Some` holds the bound step.
+    observe_only: Option<BoundStep>,
 }
 
 /// What this run has journaled for the step so far.
@@ -234,10 +233,10 @@ impl ApplyTask {
     /// observe → (ensure unless present and as desired).
     async fn attempt(&self, progress: &mut Progress) -> Result<Decided, AttemptError> {
         let observation = self.step.observe(&self.ctx).await?;
-        if let Some(not_applied) = &self.observe_only {
-            return match observation.outputs() {
-                Some(outputs) => Ok(Decided::Observed(outputs.clone())),
-                None => Err(AttemptError::Step(not_applied.clone())),
+        if let Some(bound) = &self.observe_only {
+            return match bound.observed_only_outputs(&observation, Some(&self.prior))? {
+                Some(outputs) => Ok(Decided::Observed(outputs)),
+                None => Ok(Decided::NotApplicable),
             };
         }
         if let Observation::NotApplicable { reason } = &observation {

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use super::EngineError;
 use crate::blueprint::{Address, Target};
-use crate::step::Step;
+use crate::state::ResourceState;
+use crate::step::{Observation, Step, StepError, StepOutputs};
 
 /// One step of a plan: the blueprint's address, target and dependencies, and the provider's
 /// implementation.
@@ -22,7 +23,11 @@ pub struct BoundStep {
     /// The provider's implementation.
     pub step: Arc<dyn Step>,
     /// Outside the phases this run acts on: its resource is only read, for its outputs. It is
-    /// never ensured (absent is an error: its phase must be applied first) nor removed.
+    /// never ensured nor removed. Absent, it is an error when its phase was never applied
+    /// (apply that phase first); when an earlier apply recorded it, it was deleted behind
+    /// xefs's back, and the run goes on with the recorded outputs, so that the selected steps
+    /// meet the drift as the live system does (the verify check fails the way the cluster
+    /// does) — applying its phase again repairs it.
     pub observe_only: bool,
 }
 
@@ -45,9 +50,37 @@ impl BoundStep {
         self
     }
 
+    /// What an observe-only step's observation gives its dependents: the live outputs, or
+    /// those an earlier apply recorded (`prior`) for a resource deleted since — `None` for a
+    /// step that does not apply — or the [`not_applied_error`](Self::not_applied_error) when
+    /// its phase was never applied.
+    pub(crate) fn observed_only_outputs(
+        &self,
+        observation: &Observation,
+        prior: Option<&ResourceState>,
+    ) -> Result<Option<StepOutputs>, StepError> {
+        if let Observation::NotApplicable { .. } = observation {
+            return Ok(None);
+        }
+        if let Some(live) = observation.outputs() {
+            return Ok(Some(live.clone()));
+        }
+        match prior.and_then(|p| p.applied_outputs()) {
+            Some(recorded) => {
+                tracing::warn!(
+                    address = %self.address,
+                    "applied earlier, but gone now (deleted outside xefs?): going on with its \
+                     recorded outputs; apply its phase again to restore it"
+                );
+                Ok(Some(recorded.clone()))
+            }
+            None => Err(self.not_applied_error()),
+        }
+    }
+
     /// The error for an observe-only step whose resource does not exist.
-    pub(crate) fn not_applied_error(&self) -> crate::step::StepError {
-        crate::step::StepError::permanent(format!(
+    pub(crate) fn not_applied_error(&self) -> StepError {
+        StepError::permanent(format!(
             "`{}` does not exist yet, and this run only reads it (its phase is not selected): \
              apply its phase first",
             self.address

@@ -43,6 +43,9 @@ impl Engine {
         options: DestroyOptions,
     ) -> Result<DestroyReport, EngineError> {
         let start = Instant::now();
+        if let Some(refused) = self.refusals(plan, state, options).await {
+            return Ok(refused.finish(plan, start));
+        }
         let mut job = DestroyJob {
             engine: self,
             plan,
@@ -80,6 +83,90 @@ impl Engine {
         sort_by_plan(plan, &mut report.failures, |f| &f.address);
         sort_by_plan(plan, &mut report.skipped, |s| &s.address);
         Ok(report)
+    }
+}
+
+impl Engine {
+    /// Asks every step a destroy would remove whether it refuses ([`Step::check_remove`]),
+    /// before anything is removed (one after another: only a few steps read anything); `Some` report when one does, with every
+    /// refusal as a failure and every other step skipped.
+    async fn refusals(
+        &self,
+        plan: &BoundPlan,
+        state: &StackState,
+        options: DestroyOptions,
+    ) -> Option<RefusedDestroy> {
+        let mut failures = Vec::new();
+        let mut removable = Vec::new();
+        for i in 0..plan.len() {
+            let bound = plan.step(i);
+            let entry = state.resource(&bound.address).unwrap_or_default();
+            if bound.observe_only || !entry.removable(options.include_adopted) {
+                continue;
+            }
+            removable.push(bound.address.clone());
+            let Some(recorded) = entry.outputs.clone() else {
+                continue;
+            };
+            let inputs: Inputs = plan.deps[i]
+                .iter()
+                .filter_map(|&d| {
+                    let address = &plan.step(d).address;
+                    Some((address.clone(), state.resource(address)?.outputs?))
+                })
+                .collect();
+            let ctx = self.context(&bound.address, inputs);
+            if let Err(error) = bound.step.check_remove(&ctx, &recorded).await {
+                self.events.emit(Event::Failed {
+                    address: bound.address.clone(),
+                    error: error.clone(),
+                });
+                failures.push(StepFailure {
+                    address: bound.address.clone(),
+                    attempts: 1,
+                    error,
+                });
+            }
+        }
+        (!failures.is_empty()).then_some(RefusedDestroy {
+            failures,
+            removable,
+        })
+    }
+}
+
+/// A destroy refused before it removed anything.
+struct RefusedDestroy {
+    failures: Vec<StepFailure>,
+    /// Every step the destroy would have removed.
+    removable: Vec<Address>,
+}
+
+impl RefusedDestroy {
+    fn finish(self, plan: &BoundPlan, start: Instant) -> DestroyReport {
+        let refused: Vec<&Address> = self.failures.iter().map(|f| &f.address).collect();
+        let skipped = self
+            .removable
+            .iter()
+            .filter(|a| !refused.contains(a))
+            .map(|address| Skipped {
+                address: address.clone(),
+                reason: "nothing was removed: a step refused the destroy (see the failures)"
+                    .to_owned(),
+            })
+            .collect();
+        let mut report = DestroyReport {
+            removed: Vec::new(),
+            kept: Vec::new(),
+            failures: self.failures,
+            skipped,
+            orphaned: Vec::new(),
+            cancelled: false,
+            duration: start.elapsed(),
+        };
+        sort_by_plan(plan, &mut report.failures, |f| &f.address);
+        sort_by_plan(plan, &mut report.skipped, |s| &s.address);
+        report
     }
 }
 

@@ -267,15 +267,23 @@ impl Job for PlanJob<'_> {
             address: address.clone(),
             duration,
         });
-        if bound.observe_only && observation.outputs().is_none() {
-            self.failures.push(StepFailure {
-                address: address.clone(),
-                attempts,
-                error: bound.not_applied_error(),
-            });
-            return Ok(false);
-        }
-        let ownership = self.state.resource(&address).and_then(|r| r.ownership);
+        let prior = self.state.resource(&address);
+        let outputs = if bound.observe_only {
+            match bound.observed_only_outputs(&observation, prior.as_ref()) {
+                Ok(outputs) => outputs,
+                Err(error) => {
+                    self.failures.push(StepFailure {
+                        address: address.clone(),
+                        attempts,
+                        error,
+                    });
+                    return Ok(false);
+                }
+            }
+        } else {
+            observation.outputs().cloned()
+        };
+        let ownership = prior.and_then(|r| r.ownership);
         let action = match (&observation, bound.step.mutates() && !bound.observe_only) {
             (Observation::NotApplicable { reason }, _) => Action::NotApplicable(reason.clone()),
             (_, false) => Action::Read,
@@ -289,7 +297,7 @@ impl Job for PlanJob<'_> {
         };
         let change = self.change(i, action, false);
         self.changes.push(change);
-        self.outputs[i] = observation.outputs().cloned();
+        self.outputs[i] = outputs;
         Ok(true)
     }
 

@@ -1,7 +1,7 @@
 //! An in-memory "cloud" and configurable steps, to test the engine without any provider.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -94,6 +94,11 @@ impl World {
         }
     }
 
+    /// Deletes a live resource behind xefs's back.
+    pub(crate) fn delete_behind(&self, name: &str) {
+        self.lock().resources.remove(name);
+    }
+
     /// Every call made so far.
     pub(crate) fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
@@ -129,6 +134,7 @@ impl World {
             until_cancelled: false,
             secret_output: false,
             not_applicable: None,
+            refuses_removal: None,
         }
     }
 
@@ -167,6 +173,8 @@ pub(crate) struct TestStep {
     until_cancelled: bool,
     secret_output: bool,
     not_applicable: Option<String>,
+    /// While set, `check_remove` refuses (a file system holding data, say).
+    refuses_removal: Option<Arc<AtomicBool>>,
 }
 
 impl TestStep {
@@ -220,6 +228,12 @@ impl TestStep {
     /// Returns an output that looks like an AWS access key.
     pub(crate) fn with_secret_output(mut self) -> Self {
         self.secret_output = true;
+        self
+    }
+
+    /// `check_remove` refuses while `flag` is set.
+    pub(crate) fn refuses_removal_while(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.refuses_removal = Some(flag);
         self
     }
 
@@ -373,6 +387,20 @@ impl Step for TestStep {
         .await;
         self.world.end(&self.name, "ensure", start);
         result
+    }
+
+    async fn check_remove(
+        &self,
+        _ctx: &StepContext,
+        _recorded: &StepOutputs,
+    ) -> Result<(), StepError> {
+        match &self.refuses_removal {
+            Some(flag) if flag.load(Ordering::SeqCst) => Err(StepError::permanent(format!(
+                "{} refuses to be removed",
+                self.name
+            ))),
+            _ => Ok(()),
+        }
     }
 
     async fn remove(&self, _ctx: &StepContext, recorded: &StepOutputs) -> Result<(), StepError> {

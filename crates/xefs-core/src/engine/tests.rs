@@ -1,5 +1,6 @@
 //! Behaviour of `plan`, `apply` and `destroy` against the in-memory world.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -647,6 +648,83 @@ async fn an_observe_only_step_is_read_for_its_outputs_and_never_written_or_remov
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_observe_only_step_deleted_since_it_was_applied_lends_its_recorded_outputs() -> TestResult
+{
+    let (world, h) = (World::new(), Harness::new()?);
+    let mut state = h.state()?;
+    let both = BoundPlan::new(vec![
+        world.step("fs").bind(),
+        world.step("storage-class").deps(&["fs"]).bind(),
+    ])?;
+    assert!(engine().apply(&both, &mut state).await?.is_success());
+    let storage_class = world.get("storage-class");
+
+    // Someone deletes the file system. A run of the later phase only (`xefs verify`) is not
+    // told to "apply its phase first", as for a phase never applied: it goes on with what the
+    // journal recorded, and meets the drift as the live system does.
+    world.delete_behind("fs");
+    let later = || {
+        BoundPlan::new(vec![
+            world.step("fs").bind().observe_only(),
+            world.step("storage-class").deps(&["fs"]).bind(),
+        ])
+    };
+    let preview = engine().plan(&later()?, &state).await?;
+    assert!(!preview.has_changes(), "{preview:?}");
+    world.clear_calls();
+    let journal = h.journal()?;
+    let report = engine().apply(&later()?, &mut state).await?;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(
+        report.unchanged(),
+        1,
+        "the storage class saw the recorded id"
+    );
+    assert_eq!(
+        world.count("ensure"),
+        0,
+        "nothing recreated behind the user's back"
+    );
+    assert_eq!(world.get("fs"), None);
+    assert_eq!(world.get("storage-class"), storage_class);
+    assert_eq!(h.journal()?, journal, "the journal is untouched");
+
+    // Applying its own phase again repairs it; destroy removes both.
+    let report = engine().apply(&both, &mut state).await?;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(report.created(), 1);
+    let destroyed = engine()
+        .destroy(&both, &mut state, DestroyOptions::default())
+        .await?;
+    assert!(destroyed.is_success(), "{destroyed:?}");
+    assert!(world.names().is_empty());
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_observe_only_step_that_does_not_apply_is_passed_over() -> TestResult {
+    let (world, h) = (World::new(), Harness::new()?);
+    let plan = || {
+        BoundPlan::new(vec![
+            world
+                .step("client-access")
+                .not_applicable("no node role is known")
+                .bind()
+                .observe_only(),
+            world.step("storage-class").bind(),
+        ])
+    };
+    let mut state = h.state()?;
+    let preview = engine().plan(&plan()?, &state).await?;
+    assert_eq!(preview.changes.len(), 2, "{preview:?}");
+    let report = engine().apply(&plan()?, &mut state).await?;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!((report.not_applicable(), report.created()), (1, 1));
+    assert!(state.resource(&addr("client-access")).is_none());
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_created_resource_whose_step_stops_applying_is_still_destroyed() -> TestResult {
     let (world, h) = (World::new(), Harness::new()?);
     let mut state = h.state()?;
@@ -672,6 +750,49 @@ async fn a_created_resource_whose_step_stops_applying_is_still_destroyed() -> Te
         .destroy(&stopped, &mut state, DestroyOptions::default())
         .await?;
     assert!(destroyed.is_success(), "{destroyed:?}");
+    assert!(world.names().is_empty());
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_removal_stops_the_destroy_before_anything_is_removed() -> TestResult {
+    let (world, h) = (World::new(), Harness::new()?);
+    let holds_data = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let plan = BoundPlan::new(vec![
+        world.step("vpc").bind(),
+        world
+            .step("fs")
+            .deps(&["vpc"])
+            .refuses_removal_while(Arc::clone(&holds_data))
+            .bind(),
+        world.step("mount").deps(&["fs"]).bind(),
+    ])?;
+    let mut state = h.state()?;
+    assert!(engine().apply(&plan, &mut state).await?.is_success());
+    world.clear_calls();
+
+    let refused = engine()
+        .destroy(&plan, &mut state, DestroyOptions::default())
+        .await?;
+    assert!(!refused.is_success());
+    let failed: Vec<_> = refused
+        .failures
+        .iter()
+        .map(|f| f.address.as_str())
+        .collect();
+    assert_eq!(failed, ["test.fs"]);
+    assert!(refused.removed.is_empty());
+    assert_eq!(refused.skipped.len(), 2, "{refused:?}");
+    // Not even the mount target, which the file system's removal would have come after.
+    assert_eq!(world.names(), ["fs", "mount", "vpc"]);
+    assert_eq!(world.count("remove"), 0);
+
+    // Once the data is gone (or `--delete-data`), the same destroy removes everything.
+    holds_data.store(false, std::sync::atomic::Ordering::SeqCst);
+    let done = engine()
+        .destroy(&plan, &mut state, DestroyOptions::default())
+        .await?;
+    assert!(done.is_success(), "{done:?}");
     assert!(world.names().is_empty());
     Ok(())
 }

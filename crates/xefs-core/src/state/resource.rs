@@ -48,6 +48,15 @@ pub struct ResourceState {
 }
 
 impl ResourceState {
+    /// The outputs an earlier apply recorded for a resource that should still be there: xefs
+    /// created or adopted it, and `destroy` never removed it. `None` otherwise.
+    pub fn applied_outputs(&self) -> Option<&StepOutputs> {
+        match self.ownership {
+            Some(Ownership::Created | Ownership::Adopted) if !self.removed => self.outputs.as_ref(),
+            _ => None,
+        }
+    }
+
     /// True when `destroy` should act on it: created (or maybe created) by xefs, or adopted
     /// and `include_adopted` is set.
     pub fn removable(&self, include_adopted: bool) -> bool {

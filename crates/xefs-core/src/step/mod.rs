@@ -59,4 +59,16 @@ pub trait Step: Send + Sync {
     /// Deletes the resource described by the outputs recorded when it was ensured; "not
     /// found" is success.
     async fn remove(&self, ctx: &StepContext, recorded: &StepOutputs) -> Result<(), StepError>;
+
+    /// Refuses a removal up front, read-only (a file system holding data): the engine asks
+    /// every step before a destroy removes anything, because a refusal met only when the
+    /// step's turn comes would leave the stack half torn down (its mount targets gone, say).
+    /// `remove` must still check again: the world may change in between.
+    async fn check_remove(
+        &self,
+        _ctx: &StepContext,
+        _recorded: &StepOutputs,
+    ) -> Result<(), StepError> {
+        Ok(())
+    }
 }

@@ -220,6 +220,13 @@ impl FakeCluster {
         self.with_world(|world, _| world.store.iter().map(|(_, s)| s.object.clone()).collect())
     }
 
+    /// A number that changes exactly when an object does, read after the controllers caught
+    /// up with the clock: an observer that read the objects at the same revision need not
+    /// read them again.
+    pub fn revision(&self) -> u64 {
+        self.with_world(|world, _| world.store.version())
+    }
+
     /// How many calls of each kind the cluster served.
     pub fn calls(&self) -> CallCounts {
         self.lock().world.calls

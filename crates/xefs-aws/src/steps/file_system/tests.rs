@@ -412,6 +412,25 @@ async fn the_data_guard_refuses_a_file_system_holding_data() -> Result<(), StepE
     Ok(())
 }
 
+#[tokio::test]
+async fn the_data_guard_is_checked_before_the_destroy_removes_anything() -> Result<(), StepError> {
+    let mut m = Mocks::default();
+    described(
+        &mut m,
+        vec![Some(with_data()), Some(fs(LifeCycle::Available))],
+    );
+    let step = step(m);
+    let err = step
+        .check_remove(&c(), &recorded())
+        .await
+        .err()
+        .ok_or_else(|| StepError::permanent("expected a refusal"))?;
+    assert_eq!(err.code(), Some("FileSystemNotEmpty"));
+    // An empty one passes, read-only (the mocks allow no delete).
+    step.check_remove(&c(), &recorded()).await?;
+    Ok(())
+}
+
 #[tokio::test(start_paused = true)]
 async fn delete_data_lets_it_go_and_waits_until_gone() -> Result<(), StepError> {
     let mut m = Mocks::default();

@@ -154,14 +154,18 @@ async fn times_out_with_a_clear_message() -> Result<(), StepError> {
 }
 
 #[tokio::test]
-async fn a_gone_peering_is_a_permanent_error_that_says_what_to_do() -> Result<(), StepError> {
+async fn a_gone_peering_is_absent_and_accepting_it_a_permanent_error_that_says_what_to_do()
+-> Result<(), StepError> {
     let mut m = Mocks::default();
-    statuses(&mut m, vec![PeeringStatus::Gone("expired".into())]);
-    let err = accept_step(m, Duration::from_secs(60))
-        .observe(&c())
+    let calls = statuses(&mut m, vec![PeeringStatus::Gone("expired".into())]);
+    let step = accept_step(m, Duration::from_secs(60));
+    assert_eq!(step.observe(&c()).await?, Observation::Absent);
+    let err = step
+        .ensure(&c(), &Observation::Absent)
         .await
         .err()
         .ok_or_else(|| StepError::permanent("expected an error"))?;
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "no accept, no waiting");
     assert!(!err.is_retryable());
     assert!(err.message().contains("`expired`"), "{err}");
     assert!(err.message().contains("xefs destroy"), "{err}");
