@@ -173,6 +173,7 @@ fn line(event: &Event) -> Option<String> {
             format!("  ✓ {address}: {what} ({})", secs(*duration))
         }
         Event::Failed { address, error } => format!("  ✗ {address}: {error}"),
+        Event::Warning { message, .. } => format!("  ! warning: {message}"),
         Event::Skipped { address, reason } => format!("  - {address}: skipped ({reason})"),
         Event::Removed { address, duration } => {
             format!("  ✓ {address}: deleted ({})", secs(*duration))
@@ -208,6 +209,19 @@ mod tests {
         assert_eq!(
             line(&done).as_deref(),
             Some("  ✓ storage.efs.mount-targets: created (1.5s)")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_warning_is_shown_as_such() -> Result<(), Box<dyn std::error::Error>> {
+        let warning = Event::Warning {
+            address: Address::parse("cluster.network.peering")?,
+            message: "`cluster.network.peering` was applied earlier but is gone now".into(),
+        };
+        assert_eq!(
+            line(&warning).as_deref(),
+            Some("  ! warning: `cluster.network.peering` was applied earlier but is gone now")
         );
         Ok(())
     }

@@ -234,10 +234,19 @@ impl ApplyTask {
     async fn attempt(&self, progress: &mut Progress) -> Result<Decided, AttemptError> {
         let observation = self.step.observe(&self.ctx).await?;
         if let Some(bound) = &self.observe_only {
-            return match bound.observed_only_outputs(&observation, Some(&self.prior))? {
-                Some(outputs) => Ok(Decided::Observed(outputs)),
-                None => Ok(Decided::NotApplicable),
-            };
+            let outputs = bound.observed_only_outputs(&observation, Some(&self.prior))?;
+            let gone = !matches!(observation, Observation::NotApplicable { .. })
+                && observation.outputs().is_none();
+            if gone && outputs.is_some() {
+                self.events.emit(Event::Warning {
+                    address: self.address.clone(),
+                    message: bound.gone_message(),
+                });
+            }
+            return Ok(match outputs {
+                Some(outputs) => Decided::Observed(outputs),
+                None => Decided::NotApplicable,
+            });
         }
         if let Observation::NotApplicable { reason } = &observation {
             tracing::info!(address = %self.address, %reason, "step does not apply; skipped");

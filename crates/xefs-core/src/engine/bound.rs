@@ -67,15 +67,21 @@ impl BoundStep {
         }
         match prior.and_then(|p| p.applied_outputs()) {
             Some(recorded) => {
-                tracing::warn!(
-                    address = %self.address,
-                    "applied earlier, but gone now (deleted outside xefs?): going on with its \
-                     recorded outputs; apply its phase again to restore it"
-                );
+                tracing::warn!(address = %self.address, "{}", self.gone_message());
                 Ok(Some(recorded.clone()))
             }
             None => Err(self.not_applied_error()),
         }
+    }
+
+    /// What to tell the user about an observe-only resource that was applied and is gone.
+    pub(crate) fn gone_message(&self) -> String {
+        format!(
+            "`{}` was applied earlier but is gone now (deleted outside xefs?): going on with \
+             what the journal recorded, so what depends on it fails as the live system would; \
+             apply its phase again to restore it, `xefs doctor` to see what else changed",
+            self.address
+        )
     }
 
     /// The error for an observe-only step whose resource does not exist.

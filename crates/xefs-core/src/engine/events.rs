@@ -66,6 +66,14 @@ pub enum Event {
         /// The last error.
         error: StepError,
     },
+    /// Something the user should know that does not stop the run (a resource of another
+    /// phase deleted outside xefs since it was applied).
+    Warning {
+        /// The step.
+        address: Address,
+        /// What happened and what to do.
+        message: String,
+    },
     /// The step was not run.
     Skipped {
         /// The step.

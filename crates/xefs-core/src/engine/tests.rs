@@ -673,13 +673,27 @@ async fn an_observe_only_step_deleted_since_it_was_applied_lends_its_recorded_ou
     assert!(!preview.has_changes(), "{preview:?}");
     world.clear_calls();
     let journal = h.journal()?;
-    let report = engine().apply(&later()?, &mut state).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let report = engine()
+        .with_events(tx)
+        .apply(&later()?, &mut state)
+        .await?;
     assert!(report.is_success(), "{report:?}");
     assert_eq!(
         report.unchanged(),
         1,
         "the storage class saw the recorded id"
     );
+    // The user is told, not only the log.
+    let warned: Vec<String> = drain(&mut rx)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Warning { address, message } => Some(format!("{address}: {message}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].starts_with("test.fs: `test.fs` was applied earlier but is gone now"));
     assert_eq!(
         world.count("ensure"),
         0,
