@@ -83,3 +83,6 @@ pub use xefs_k8s as k8s;
 
 #[cfg(feature = "simulate")]
 pub mod simulate;
+
+#[cfg(feature = "simulate")]
+pub mod bench;

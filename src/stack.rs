@@ -13,7 +13,7 @@ use xefs_core::blueprint::{Blueprint, Phase};
 use xefs_core::doctor::{Findings, diagnose};
 use xefs_core::engine::{
     ApplyReport, BoundPlan, DestroyOptions, DestroyReport, Engine, EngineOptions, Event, Plan,
-    Provider,
+    Provider, RateLimits,
 };
 use xefs_core::spec::StackSpec;
 use xefs_core::state::StackState;
@@ -60,6 +60,7 @@ pub struct Stack {
     engine: EngineOptions,
     k8s: K8sOptions,
     events: Option<UnboundedSender<Event>>,
+    rate_limits: Option<RateLimits>,
     stats: CallStats,
 }
 
@@ -102,6 +103,7 @@ impl Stack {
             engine: EngineOptions::default(),
             k8s: K8sOptions::default(),
             events: None,
+            rate_limits: None,
             stats: CallStats::new(),
         }
     }
@@ -137,6 +139,15 @@ impl Stack {
     #[must_use]
     pub fn with_engine_options(mut self, options: EngineOptions) -> Self {
         self.engine = options;
+        self
+    }
+
+    /// Meters this stack's AWS calls with `limits`, per account and service (unlimited by
+    /// default). AWS throttles per account, not per stack: give every stack a process runs in
+    /// the same accounts a clone of one [`RateLimits`], so they share its buckets.
+    #[must_use]
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = Some(limits);
         self
     }
 
@@ -254,6 +265,9 @@ impl Stack {
         let mut engine = Engine::new(self.engine.clone());
         if let Some(events) = &self.events {
             engine = engine.with_events(events.clone());
+        }
+        if let Some(limits) = &self.rate_limits {
+            engine = engine.with_rate_limits(limits.clone());
         }
         job(&engine, &plan, &mut state).await.map_err(Error::Engine)
     }

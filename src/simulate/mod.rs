@@ -113,6 +113,28 @@ impl Simulation {
         })
     }
 
+    /// A world for `spec` inside an existing simulated AWS (its own cluster, on `aws`'s clock):
+    /// many stacks in the same two accounts, as a fleet lives. `spec`'s VPCs must not exist in
+    /// `aws` yet (give each stack its own VPC ids, CIDRs and cluster name).
+    ///
+    /// The AWS world is shared, and so is its call counter: [`Simulation::accounts`] of any
+    /// of these simulations counts every stack's calls in the `stats` given last; read
+    /// [`FakeAws::calls`] for the calls of the whole world.
+    pub fn in_world(spec: &StackSpec, aws: &FakeAws) -> Result<Self, SimError> {
+        let seeded = aws.seed_for(spec)?;
+        let spec = Arc::new(spec.clone());
+        let judge = judge(&spec, aws);
+        let cluster = FakeCluster::new(cluster_seed(&spec, &seeded), aws.clock())
+            .with_oracle(Arc::new(DoctorOracle(judge.clone())));
+        Ok(Self {
+            spec,
+            aws: aws.clone(),
+            cluster,
+            judge,
+            file: None,
+        })
+    }
+
     /// The world kept in `state_root/<stack>/simulation.json`, or a new one (saved there by
     /// [`Simulation::save`]).
     pub fn open(state_root: &Path, spec: &StackSpec) -> Result<Self, SimError> {

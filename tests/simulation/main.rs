@@ -6,6 +6,7 @@
 
 mod support;
 
+mod bench;
 mod breaks;
 mod crashes;
 mod faults;

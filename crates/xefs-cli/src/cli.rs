@@ -35,6 +35,12 @@ pub enum Command {
     /// simulated ROSA cluster stand in, with AWS's rules and latencies on a fast clock, so the
     /// whole procedure (about three simulated minutes) takes a second or two.
     Demo(DemoArgs),
+    /// Measure xefs on simulated clouds: critical-path efficiency, AWS calls, and a fleet.
+    ///
+    /// One stack is applied, applied again, planned and destroyed with AWS's realistic
+    /// latencies; then N stacks are applied at once in one simulated AWS with AWS-like rate
+    /// limits. Times are simulated (a paused clock), except the `real` figures.
+    Bench(BenchArgs),
     /// Write a commented xefs.toml, filled in from the guide's variables and from discovery.
     ///
     /// Starts from the shipped example (every key, every comment) and fills in the guide's
@@ -124,6 +130,17 @@ pub struct StackArgs {
     /// the state directory, so consecutive commands see the same one, and its clock runs fast.
     #[arg(long)]
     pub simulate: bool,
+}
+
+/// `xefs bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Stacks applied at once in the fleet measurement (at most 128).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub stacks: usize,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
 }
 
 /// `xefs demo`.

@@ -74,6 +74,9 @@ pub enum CliError {
     /// The simulated world could not be created, read or saved.
     #[error(transparent)]
     Simulation(xefs::simulate::SimError),
+    /// `xefs bench` could not measure.
+    #[error(transparent)]
+    Bench(xefs::bench::BenchError),
     /// Some selected steps have no provider.
     #[error("{}", EngineError::Unbound { unbound: unbound.clone() })]
     Unbound {
@@ -141,6 +144,7 @@ impl CliError {
             | CliError::Cluster(_)
             | CliError::DoctorCluster(_)
             | CliError::Simulation(_)
+            | CliError::Bench(_)
             | CliError::DemoFailed { .. }
             | CliError::PlanFailed { .. }
             | CliError::Engine(_)
@@ -181,6 +185,7 @@ impl Diagnostic for CliError {
             CliError::Cluster(_) | CliError::DoctorCluster(_) => "xefs::cluster",
             CliError::Snapshot { .. } => "xefs::snapshot",
             CliError::Simulation(_) | CliError::DemoFailed { .. } => "xefs::simulate",
+            CliError::Bench(_) => "xefs::bench",
             CliError::Unbound { .. } => "xefs::phase",
             CliError::PlanFailed { .. } => "xefs::plan",
             CliError::Engine(_) => "xefs::engine",
@@ -240,6 +245,10 @@ impl Diagnostic for CliError {
                     .into()
             }
             CliError::Simulation(_) => "the simulated world lives in <state>/<stack>/simulation.json: delete it (or pass another --state) to start a fresh one".into(),
+            CliError::Bench(xefs::bench::BenchError::Options(_)) => {
+                format!("pass --stacks between 1 and {}", xefs::bench::MAX_STACKS)
+            }
+            CliError::Bench(_) => "the simulated clouds are deterministic, so this is a bug in xefs: please report it with the output above".into(),
             CliError::DemoFailed { .. } => "the simulated clouds are deterministic, so this is a bug in xefs: please report it with the output above".into(),
             CliError::Unbound { unbound } => {
                 if unbound

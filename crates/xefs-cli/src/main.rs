@@ -18,12 +18,20 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    let code = match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let code = err.exit_code();
             eprintln!("{:?}", miette::Report::new(err));
             ExitCode::from(code)
         }
+    };
+    // `xefs bench` runs commands as child processes and reads their peak memory here (Linux
+    // `VmHWM`), as a parent cannot read it once the child has exited.
+    if std::env::var_os(commands::PEAK_RSS_ENV).is_some()
+        && let Some(bytes) = xefs::bench::peak_rss_bytes()
+    {
+        eprintln!("{}{bytes}", commands::PEAK_RSS_LINE);
     }
+    code
 }

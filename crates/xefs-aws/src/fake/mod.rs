@@ -29,7 +29,9 @@
 //!
 //! Time is the world's [`SimClock`]: file systems take seconds, mount targets ninety seconds
 //! ([`Latency`]), nothing of which costs real time under tokio's paused clock. [`Faults`]
-//! throttle, fail, lose answers and hang calls, deterministically from a seed. The whole world —
+//! throttle, fail, lose answers and hang calls, deterministically from a seed; opt-in
+//! [`RateLimits`] ([`FakeAws::with_rate_limits`]) throttle beyond AWS-like token buckets per
+//! account and service, for fleets of stacks sharing one world. The whole world —
 //! its time, its id counter, every resource — is saved with [`FakeAws::save`] and resumed
 //! with [`FakeAws::load`].
 //!
@@ -75,6 +77,7 @@ mod iam;
 mod inventory;
 mod latency;
 mod principals;
+mod rate_limits;
 mod seed;
 mod sts;
 #[cfg(test)]
@@ -93,6 +96,7 @@ pub use faults::Faults;
 pub use iam::FakeIam;
 pub use inventory::{AccountInventory, Inventory};
 pub use latency::Latency;
+pub use rate_limits::{Bucket, RateLimits, bound as rate_limit_bound};
 pub use seed::{Seeded, SeededWorker};
 pub use sts::FakeSts;
 
@@ -123,6 +127,9 @@ struct Inner {
     rng: fastrand::Rng,
     calls: Vec<CallRecord>,
     stats: Option<CallStats>,
+    /// Opt-in request rate limits ([`FakeAws::with_rate_limits`]).
+    rate_limits: Option<RateLimits>,
+    buckets: rate_limits::Buckets,
     /// Bumped whenever something but time may have changed the world (see
     /// [`FakeAws::revision`]).
     revision: u64,
@@ -212,6 +219,8 @@ impl FakeAws {
                 rng: fastrand::Rng::with_seed(0),
                 calls: Vec::new(),
                 stats: None,
+                rate_limits: None,
+                buckets: rate_limits::Buckets::default(),
                 revision: 0,
             })),
             clock,
@@ -247,6 +256,16 @@ impl FakeAws {
     #[must_use]
     pub fn with_faults(self, faults: Faults) -> Self {
         self.set_faults(faults);
+        self
+    }
+
+    /// Meters every attempt against a token bucket per (account, service), as AWS does, and
+    /// throttles an attempt finding its bucket empty with the service's throttling error
+    /// (retried inside the call like an injected fault, see [`Faults::sdk_max_attempts`]).
+    /// Off by default: a world without limits answers every call.
+    #[must_use]
+    pub fn with_rate_limits(self, limits: RateLimits) -> Self {
+        self.lock().rate_limits = Some(limits);
         self
     }
 
@@ -543,12 +562,22 @@ impl Caller {
                     latency,
                     faults,
                     rng,
+                    rate_limits,
+                    buckets,
                     ..
                 } = &mut *inner;
                 let (lo, hi) = latency.per_call;
                 let spread = hi.saturating_sub(lo).as_millis() as u64;
                 let round_trip = lo + Duration::from_millis(rng.u64(0..=spread));
-                (round_trip + faults.hang_for(call), faults.draw(rng))
+                let limited = rate_limits.as_ref().is_some_and(|limits| {
+                    !buckets.take(limits, &self.account, self.service, self.fake.clock.now())
+                });
+                let injected = if limited {
+                    Injected::Throttled
+                } else {
+                    faults.draw(rng)
+                };
+                (round_trip + faults.hang_for(call), injected)
             };
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;

@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what the cloud-facing ones share.
 
 mod apply;
+mod bench;
 mod completions;
 mod demo;
 mod destroy;
@@ -17,10 +18,13 @@ use crate::diagnostics::CliError;
 use crate::exit;
 use xefs_core::spec::{ProcessEnv, StackSpec};
 
+pub use bench::{PEAK_RSS_ENV, PEAK_RSS_LINE};
+
 /// Runs the parsed command; returns the exit code of a command that completed.
 pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Demo(args) => runtime(true)?.block_on(demo::run(&args)),
+        Command::Bench(args) => runtime(true)?.block_on(bench::run(&args)),
         Command::Init(args) => runtime(args.simulate)?.block_on(init::run(&args)),
         Command::Completions(args) => Ok(completions::run(&args)),
         Command::Render(args) => render::run(&args).map(|()| exit::SUCCESS),

@@ -174,6 +174,7 @@ fn help_texts() {
         vec!["doctor", "--help"],
         vec!["verify", "--help"],
         vec!["demo", "--help"],
+        vec!["bench", "--help"],
         vec!["init", "--help"],
         vec!["completions", "--help"],
     ] {
@@ -187,6 +188,7 @@ fn help_texts() {
 /// Every subcommand, as `xefs --help` lists them.
 const SUBCOMMANDS: &[&str] = &[
     "demo",
+    "bench",
     "init",
     "render",
     "plan",

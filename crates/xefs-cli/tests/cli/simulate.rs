@@ -18,6 +18,36 @@ fn json(o: &std::process::Output) -> Value {
 }
 
 #[test]
+fn bench_prints_its_figures_as_json() {
+    let o = xefs()
+        .args(["bench", "--stacks", "3", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["format_version"], 1);
+    for key in ["apply", "destroy"] {
+        let e = v[key]["efficiency"].as_f64().unwrap();
+        assert!(e > 0.0 && e <= 1.0, "{key}: {e}");
+        assert!(v[key]["critical_path_seconds"].as_f64().unwrap() > 0.0);
+        assert!(v[key]["guide_sequential_seconds"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(v["noop_apply"]["writes"], 0);
+    assert_eq!(v["fleet"]["stacks"], 3);
+    assert_eq!(v["fleet"]["failed_stacks"], 0);
+    assert!(v["fleet"]["ratio_to_bound"].is_number());
+    assert!(v["calls"]["fresh_apply"]["efs"]["writes"].as_u64().unwrap() > 0);
+    assert!(v["calls"]["plan_applied"]["ec2"]["reads"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn bench_refuses_a_fleet_of_zero() {
+    let o = xefs().args(["bench", "--stacks", "0"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--stacks"), "{}", stderr(&o));
+}
+
+#[test]
 fn demo_runs_the_whole_procedure_in_seconds() {
     let started = Instant::now();
     let o = xefs().arg("demo").output().unwrap();

@@ -116,14 +116,33 @@ impl Engine {
                 })
                 .collect();
             let ctx = self.context(&bound.address, inputs);
-            if let Err(error) = bound.step.check_remove(&ctx, &recorded).await {
+            // A throttled or failed read is retried as any step's call is: only an answer
+            // refuses the destroy.
+            let mut retry = Retry::new(
+                &self.options.retry,
+                &bound.address,
+                &self.events,
+                &self.cancel,
+            );
+            let refusal = loop {
+                retry.start_attempt();
+                match bound.step.check_remove(&ctx, &recorded).await {
+                    Ok(()) => break None,
+                    Err(error) => {
+                        if let Err(error) = retry.after_failure(error).await {
+                            break Some(error);
+                        }
+                    }
+                }
+            };
+            if let Some(error) = refusal {
                 self.events.emit(Event::Failed {
                     address: bound.address.clone(),
                     error: error.clone(),
                 });
                 failures.push(StepFailure {
                     address: bound.address.clone(),
-                    attempts: 1,
+                    attempts: retry.attempts(),
                     error,
                 });
             }

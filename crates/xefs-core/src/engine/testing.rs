@@ -135,6 +135,7 @@ impl World {
             secret_output: false,
             not_applicable: None,
             refuses_removal: None,
+            check_fails_retryable: Arc::new(AtomicU32::new(0)),
         }
     }
 
@@ -175,6 +176,8 @@ pub(crate) struct TestStep {
     not_applicable: Option<String>,
     /// While set, `check_remove` refuses (a file system holding data, say).
     refuses_removal: Option<Arc<AtomicBool>>,
+    /// The first `n` `check_remove` calls fail with a retryable error (a throttled read).
+    check_fails_retryable: Arc<AtomicU32>,
 }
 
 impl TestStep {
@@ -234,6 +237,12 @@ impl TestStep {
     /// `check_remove` refuses while `flag` is set.
     pub(crate) fn refuses_removal_while(mut self, flag: Arc<AtomicBool>) -> Self {
         self.refuses_removal = Some(flag);
+        self
+    }
+
+    /// The first `n` `check_remove` calls fail with a retryable error.
+    pub(crate) fn check_remove_fails_retryable(self, n: u32) -> Self {
+        self.check_fails_retryable.store(n, Ordering::SeqCst);
         self
     }
 
@@ -394,6 +403,13 @@ impl Step for TestStep {
         _ctx: &StepContext,
         _recorded: &StepOutputs,
     ) -> Result<(), StepError> {
+        if self
+            .check_fails_retryable
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(StepError::retryable("throttled"));
+        }
         match &self.refuses_removal {
             Some(flag) if flag.load(Ordering::SeqCst) => Err(StepError::permanent(format!(
                 "{} refuses to be removed",

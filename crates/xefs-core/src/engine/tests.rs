@@ -810,3 +810,20 @@ async fn a_refused_removal_stops_the_destroy_before_anything_is_removed() -> Tes
     assert!(world.names().is_empty());
     Ok(())
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_removal_check_is_retried_not_taken_for_a_refusal() -> TestResult {
+    let (world, h) = (World::new(), Harness::new()?);
+    let plan = BoundPlan::new(vec![
+        world.step("fs").check_remove_fails_retryable(2).bind(),
+        world.step("mount").deps(&["fs"]).bind(),
+    ])?;
+    let mut state = h.state()?;
+    assert!(engine().apply(&plan, &mut state).await?.is_success());
+    let report = engine()
+        .destroy(&plan, &mut state, DestroyOptions::default())
+        .await?;
+    assert!(report.is_success(), "{report:?}");
+    assert!(world.names().is_empty());
+    Ok(())
+}
