@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use xefs_core::iam::{PolicyDocument, Principal, PrincipalKind, Statement};
-use xefs_core::ids::{AccountId, Arn, IamName, Ipv4Cidr, Region, SubnetId};
+use xefs_core::ids::{AccountId, IamName, Ipv4Cidr, Region, SubnetId};
 use xefs_core::sim::SimClock;
 use xefs_core::spec::{StackSpec, ThroughputMode};
 
@@ -537,16 +537,21 @@ async fn peering_goes_pending_then_active_and_only_the_accepter_accepts() -> Tes
     Ok(())
 }
 
-#[tokio::test(start_paused = true)]
-async fn security_groups_duplicates_and_dependencies() -> TestResult {
-    let spec = spec()?;
-    let (_, seeded, _, b) = world(Latency::instant())?;
-    let group = NewSecurityGroup {
+/// A security group in B's VPC, as the stack's NFS group is made.
+fn nfs_group(spec: &StackSpec) -> NewSecurityGroup {
+    NewSecurityGroup {
         vpc_id: spec.storage.vpc_id.clone(),
         name: "nfs".into(),
         description: "NFS".into(),
         tags: Tags::new(),
-    };
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn security_groups_duplicates_and_dependencies() -> TestResult {
+    let spec = spec()?;
+    let (_, seeded, _, b) = world(Latency::instant())?;
+    let group = nfs_group(&spec);
     let sg = b.ec2.create_security_group(&group).await?;
     let dup = b
         .ec2
@@ -1027,8 +1032,6 @@ async fn a_gateway_route_breaks_the_way_for_a_peering_route() -> TestResult {
         spec.storage.vpc_cidr,
         "igw-1"
     ));
-    let arn = Arn::parse("arn:aws:iam::111111111111:role/x")?;
-    assert!(a.iam.get_role(&name("x")).await?.is_none(), "{arn}");
     Ok(())
 }
 
@@ -1036,12 +1039,7 @@ async fn a_gateway_route_breaks_the_way_for_a_peering_route() -> TestResult {
 async fn revoking_ingress_behind_xefs_s_back_removes_only_the_port_s_rules() -> TestResult {
     let spec = spec()?;
     let (aws, _, _, b) = world(Latency::instant())?;
-    let group = NewSecurityGroup {
-        vpc_id: spec.storage.vpc_id.clone(),
-        name: "nfs".into(),
-        description: "NFS".into(),
-        tags: Tags::new(),
-    };
+    let group = nfs_group(&spec);
     let sg = b.ec2.create_security_group(&group).await?;
     let source = spec.cluster.vpc_cidr;
     b.ec2.allow_tcp_ingress(&sg, 2049, &source, "nfs").await?;

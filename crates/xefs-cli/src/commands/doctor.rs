@@ -8,10 +8,10 @@ use xefs::simulate::Simulation;
 use xefs_aws::doctor::{DoctorAccounts, read_snapshot};
 use xefs_aws::sdk::ConnectOptions;
 use xefs_aws::{CallStats, ProviderError};
-use xefs_core::doctor::{ClusterFacts, DoctorSnapshot, diagnose};
+use xefs_core::doctor::{DoctorSnapshot, diagnose};
 use xefs_core::spec::StackSpec;
-use xefs_k8s::KubeCluster;
 use xefs_k8s::doctor::read_cluster;
+use xefs_k8s::{Cluster, KubeCluster};
 
 use crate::cli::{DoctorArgs, OutputFormat, PhaseArg};
 use crate::diagnostics::CliError;
@@ -50,62 +50,52 @@ fn reads_cluster(phases: &[PhaseArg]) -> bool {
     phases.is_empty() || phases.iter().any(|p| *p != PhaseArg::Aws)
 }
 
-/// Reads the live state: the cluster first (its issuer and worker instances tell where to
-/// look in account A), then both accounts. Credentials that do not work are findings, not
-/// errors, so the other account and the cluster are still checked.
+/// Reads the state — live, or the simulated world kept in the state directory: the cluster
+/// first (its issuer and worker instances tell where to look in account A), then both
+/// accounts. Credentials that do not work are findings, not errors, so the other account and
+/// the cluster are still checked.
 async fn read_live(
     spec: &StackSpec,
     args: &DoctorArgs,
     stats: &CallStats,
 ) -> Result<DoctorSnapshot, CliError> {
-    if args.simulate {
-        return read_simulated(spec, args, stats).await;
-    }
-    let cluster = if reads_cluster(&args.phase) {
-        Some(read_cluster_facts(spec).await?)
+    let sim = if args.simulate {
+        Some(Simulation::open(&args.state, spec).map_err(CliError::Simulation)?)
     } else {
         None
     };
-    let options = ConnectOptions::default().with_stats(stats.clone());
-    let accounts = DoctorAccounts::connect(spec, &options).await;
-    read_snapshot(spec, &accounts, cluster)
-        .await
-        .map_err(|e| CliError::Provider(ProviderError::Aws(e)))
-}
-
-/// The same reads on the simulated world kept in the state directory.
-async fn read_simulated(
-    spec: &StackSpec,
-    args: &DoctorArgs,
-    stats: &CallStats,
-) -> Result<DoctorSnapshot, CliError> {
-    let sim = Simulation::open(&args.state, spec).map_err(CliError::Simulation)?;
-    let cluster = if reads_cluster(&args.phase) {
+    let facts = if reads_cluster(&args.phase) {
+        let cluster: Arc<dyn Cluster> = match &sim {
+            Some(sim) => sim.cluster(),
+            None => Arc::new(
+                KubeCluster::connect(spec.cluster.kube_context.as_deref())
+                    .await
+                    .map_err(CliError::DoctorCluster)?,
+            ),
+        };
         Some(
-            read_cluster(&*sim.cluster(), spec)
+            read_cluster(&*cluster, spec)
                 .await
                 .map_err(CliError::DoctorCluster)?,
         )
     } else {
         None
     };
-    let accounts = DoctorAccounts::from(sim.accounts(stats));
-    let snapshot = read_snapshot(spec, &accounts, cluster)
+    let accounts = match &sim {
+        Some(sim) => DoctorAccounts::from(sim.accounts(stats)),
+        None => {
+            DoctorAccounts::connect(spec, &ConnectOptions::default().with_stats(stats.clone()))
+                .await
+        }
+    };
+    let snapshot = read_snapshot(spec, &accounts, facts)
         .await
         .map_err(|e| CliError::Provider(ProviderError::Aws(e)))?;
-    // Reads change nothing, but the simulated clock moved on: keep it for the next command.
-    sim.save().map_err(CliError::Simulation)?;
+    if let Some(sim) = &sim {
+        // Reads change nothing, but the simulated clock moved on: keep it for the next command.
+        sim.save().map_err(CliError::Simulation)?;
+    }
     Ok(snapshot)
-}
-
-async fn read_cluster_facts(spec: &StackSpec) -> Result<ClusterFacts, CliError> {
-    let cluster = KubeCluster::connect(spec.cluster.kube_context.as_deref())
-        .await
-        .map_err(CliError::DoctorCluster)?;
-    let cluster: Arc<dyn xefs_k8s::Cluster> = Arc::new(cluster);
-    read_cluster(&*cluster, spec)
-        .await
-        .map_err(CliError::DoctorCluster)
 }
 
 fn load_snapshot(path: &Path) -> Result<DoctorSnapshot, CliError> {
