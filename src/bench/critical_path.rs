@@ -8,29 +8,8 @@ pub(super) fn critical_path(
     events: &[(tokio::time::Instant, Event)],
     wall: Duration,
 ) -> CriticalPath {
-    let mut durations: HashMap<&Address, Duration> = HashMap::new();
-    let mut observed: HashMap<&Address, Duration> = HashMap::new();
-    for (_, e) in events {
-        match e {
-            Event::Done {
-                address, duration, ..
-            }
-            | Event::Removed { address, duration } => {
-                durations.insert(address, *duration);
-            }
-            Event::Observed { address, duration } => {
-                observed.insert(address, *duration);
-            }
-            _ => {}
-        }
-    }
-    let weight = |a: &Address| {
-        durations
-            .get(a)
-            .or_else(|| observed.get(a))
-            .copied()
-            .unwrap_or_default()
-    };
+    let durations = step_durations(events);
+    let weight = |a: &Address| durations.get(a).copied().unwrap_or_default();
     // Longest path ending at each step; the blueprint lists every step after its
     // dependencies. The reverse DAG (destroy) has the same longest chain.
     let mut best: HashMap<&Address, (Duration, Option<&Address>)> = HashMap::new();
@@ -67,4 +46,51 @@ pub(super) fn critical_path(
         guide_sequential_seconds: sequential.as_secs_f64(),
         path,
     }
+}
+
+/// Each step's duration from the events: its `Done` (`Removed`) event's, else its
+/// `Observed` one's.
+pub(super) fn step_durations(
+    events: &[(tokio::time::Instant, Event)],
+) -> HashMap<Address, Duration> {
+    let mut done: HashMap<Address, Duration> = HashMap::new();
+    let mut observed: HashMap<Address, Duration> = HashMap::new();
+    for (_, e) in events {
+        match e {
+            Event::Done {
+                address, duration, ..
+            }
+            | Event::Removed { address, duration } => {
+                done.insert(address.clone(), *duration);
+            }
+            Event::Observed { address, duration } => {
+                observed.insert(address.clone(), *duration);
+            }
+            _ => {}
+        }
+    }
+    observed.extend(done);
+    observed
+}
+
+/// The longest chain of `durations` after each step: through its dependents, to the end.
+pub(super) fn rest_after(
+    blueprint: &Blueprint,
+    durations: &HashMap<Address, Duration>,
+) -> HashMap<Address, Duration> {
+    let mut rest: HashMap<Address, Duration> = HashMap::new();
+    let order: Vec<_> = blueprint.apply_order().collect();
+    for step in order.iter().rev() {
+        let after = order
+            .iter()
+            .filter(|d| d.depends_on.contains(&step.address))
+            .map(|d| {
+                durations.get(&d.address).copied().unwrap_or_default()
+                    + rest.get(&d.address).copied().unwrap_or_default()
+            })
+            .max()
+            .unwrap_or_default();
+        rest.insert(step.address.clone(), after);
+    }
+    rest
 }

@@ -31,7 +31,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::mpsc::unbounded_channel;
 use xefs_aws::fake::{FakeAws, Latency, RateLimits, rate_limit_bound};
 use xefs_aws::{CallCount, CallStats, Service};
 use xefs_core::blueprint::{Address, Blueprint};
@@ -44,13 +43,22 @@ use crate::simulate::{EXAMPLE_CONFIG, SimError, Simulation};
 
 mod critical_path;
 mod fleet;
+mod recorder;
 mod report;
 
 pub use self::fleet::peak_rss_bytes;
 pub use self::report::*;
 
+/// With this variable set, the `xefs` binary prints its [`peak_rss_bytes`] to stderr at exit,
+/// as a parent cannot read a child's peak memory once it has exited.
+pub const PEAK_RSS_ENV: &str = "XEFS_REPORT_PEAK_RSS";
+
+/// The prefix of that stderr line (the number of bytes follows).
+pub const PEAK_RSS_LINE: &str = "xefs-peak-rss-bytes: ";
+
 use self::critical_path::critical_path;
 use self::fleet::fleet;
+use self::recorder::Recorder;
 
 /// Runs every measurement. Must run on a paused tokio clock (see the module's documentation).
 pub async fn run_bench(options: &BenchOptions) -> Result<BenchReport, BenchError> {
@@ -67,19 +75,8 @@ pub async fn run_bench(options: &BenchOptions) -> Result<BenchReport, BenchError
         .map_err(|e| BenchError::Failed(format!("the example config: {e:?}")))?;
     let blueprint = Blueprint::build(&spec);
     let sim = Simulation::new(&spec)?;
-    let (tx, mut rx) = unbounded_channel();
+    let (recorder, tx) = Recorder::new();
     let stack = Stack::simulated(spec, dir.path().join("one"), &sim).with_events(tx);
-    // Stamps every event when it is sent: on a paused current-thread runtime the clock moves
-    // only when every task waits, so the receiver runs before time passes.
-    let stamped: Arc<std::sync::Mutex<Vec<(tokio::time::Instant, Event)>>> = Arc::default();
-    let sink = Arc::clone(&stamped);
-    let collector = tokio::spawn(async move {
-        while let Some(e) = rx.recv().await {
-            sink.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push((tokio::time::Instant::now(), e));
-        }
-    });
     let stats = stack.calls().clone();
 
     let started = tokio::time::Instant::now();
@@ -89,7 +86,7 @@ pub async fn run_bench(options: &BenchOptions) -> Result<BenchReport, BenchError
         return Err(BenchError::Failed(format!("apply: {:?}", applied.failures)));
     }
     tokio::task::yield_now().await;
-    let apply_events = take(&stamped);
+    let apply_events = recorder.take();
     let fresh_apply = snapshot(&stats);
 
     let noop = stack.apply().await?;
@@ -103,7 +100,7 @@ pub async fn run_bench(options: &BenchOptions) -> Result<BenchReport, BenchError
     stack.plan().await?;
     let plan_applied = snapshot(&stats);
     tokio::task::yield_now().await;
-    take(&stamped);
+    recorder.take();
 
     let started = tokio::time::Instant::now();
     let destroyed = stack.destroy(true).await?;
@@ -115,10 +112,10 @@ pub async fn run_bench(options: &BenchOptions) -> Result<BenchReport, BenchError
         )));
     }
     tokio::task::yield_now().await;
-    let destroy_events = take(&stamped);
+    let destroy_events = recorder.take();
     let destroy_calls = snapshot(&stats);
     drop(stack);
-    let _ = collector.await;
+    recorder.finish().await;
 
     let noop_total = noop_calls
         .values()
@@ -158,10 +155,4 @@ fn snapshot(stats: &CallStats) -> CallsByService {
     let by = stats.by_service();
     stats.reset();
     by
-}
-
-fn take(
-    stamped: &std::sync::Mutex<Vec<(tokio::time::Instant, Event)>>,
-) -> Vec<(tokio::time::Instant, Event)> {
-    std::mem::take(&mut *stamped.lock().unwrap_or_else(|e| e.into_inner()))
 }

@@ -123,7 +123,21 @@ pub struct FleetFigures {
     /// The least time the same (unthrottled) calls need under the rate limits: the maximum
     /// over (account, service) of what exceeds the burst divided by the rate.
     pub rate_limit_bound_seconds: f64,
-    /// `simulated_seconds / rate_limit_bound_seconds` (0 when the bound is 0).
+    /// The (account, service) bucket that sets `rate_limit_bound_seconds`, e.g.
+    /// `222222222222:efs`.
+    pub rate_limit_bound_by: String,
+    /// One stack's apply alone in a rate-limited world of its own.
+    pub one_stack_seconds: f64,
+    /// The fleet's lower bound: N copies of the lone stack's calls pushed through the rate
+    /// limits, each followed by the least time its stack still needs after it (its tail:
+    /// the rest of its step, then the longest chain of measured steps after it). Per bucket,
+    /// with tails longest first, the `N·j`-th call cannot start before `(N·j − burst) ÷ rate`
+    /// and then needs the `j`-th tail; the largest such time. It is at least
+    /// `one_stack_seconds` and, but for the fleet's extra polls, the rate-limit bound.
+    pub bound_seconds: f64,
+    /// The bucket that sets `bound_seconds`.
+    pub bound_by: String,
+    /// `simulated_seconds / bound_seconds` (1.0 is the limit).
     pub ratio_to_bound: f64,
     /// Attempts throttled by the rate limits.
     pub throttled: u64,

@@ -95,6 +95,18 @@ impl AwsError {
         self
     }
 
+    /// True when AWS throttled the call (one of [`THROTTLING_CODES`]): the engine then retries
+    /// it without counting an attempt.
+    ///
+    /// [`THROTTLING_CODES`]: crate::sdk::classify::THROTTLING_CODES
+    pub fn is_throttling(&self) -> bool {
+        self.retryable
+            && self
+                .code
+                .as_deref()
+                .is_some_and(|c| crate::sdk::classify::THROTTLING_CODES.contains(&c))
+    }
+
     /// True when AWS answered with this error code.
     pub fn is_code(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
@@ -125,7 +137,11 @@ impl From<AwsError> for StepError {
         } else {
             StepErrorKind::Permanent
         };
+        let throttled = e.is_throttling();
         let mut s = StepError::new(kind, e.message);
+        if throttled {
+            s = s.with_throttling();
+        }
         if let Some(code) = e.code {
             s = s.with_code(code);
         }
@@ -147,6 +163,24 @@ pub type AwsResult<T> = Result<T, AwsError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttling_codes_become_throttled_step_errors() {
+        let throttled = |code: &str, retryable| {
+            StepError::from(AwsError::new(
+                Service::Ec2,
+                "DescribeRouteTables",
+                Some(code.into()),
+                "Rate exceeded",
+                retryable,
+            ))
+            .is_throttled()
+        };
+        assert!(throttled("RequestLimitExceeded", true));
+        assert!(throttled("Throttling", true));
+        assert!(!throttled("InternalError", true));
+        assert!(!throttled("Throttling", false));
+    }
 
     #[test]
     fn converts_to_a_step_error_with_its_context() -> Result<(), Box<dyn std::error::Error>> {

@@ -132,11 +132,20 @@ pub struct StackArgs {
     pub simulate: bool,
 }
 
+/// `--stacks`: refused by clap (exit 2, a usage error) rather than by the bench (exit 1).
+fn stacks_in_range(value: &str) -> Result<usize, String> {
+    let max = xefs::bench::MAX_STACKS;
+    match value.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number of stacks from 1 to {max}")),
+    }
+}
+
 /// `xefs bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Stacks applied at once in the fleet measurement (at most 128).
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    /// Stacks applied at once in the fleet measurement (1 to 128).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = stacks_in_range)]
     pub stacks: usize,
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]

@@ -81,7 +81,12 @@ impl From<K8sError> for StepError {
         } else {
             StepErrorKind::Permanent
         };
+        // 429: API Priority and Fairness asks the client to slow down.
+        let throttled = e.retryable && e.status == Some(429);
         let mut s = StepError::new(kind, e.message).with_context("the cluster", e.call);
+        if throttled {
+            s = s.with_throttling();
+        }
         if let Some(r) = e.reason {
             s = s.with_code(r);
         }
@@ -111,5 +116,15 @@ mod tests {
         let s = StepError::from(e);
         assert!(!s.is_retryable());
         assert_eq!(s.code(), Some("Invalid"));
+    }
+
+    #[test]
+    fn too_many_requests_is_throttling() {
+        let slow = K8sError::new("apply", "storage is (re)initializing", true)
+            .with_status(429, "TooManyRequests");
+        assert!(StepError::from(slow).is_throttled());
+        let down =
+            K8sError::new("apply", "etcd unavailable", true).with_status(503, "ServiceUnavailable");
+        assert!(!StepError::from(down).is_throttled());
     }
 }

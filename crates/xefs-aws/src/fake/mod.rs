@@ -87,6 +87,7 @@ mod world;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use xefs_core::blueprint::Address;
 use xefs_core::ids::{AccountId, Ipv4Cidr, Partition, Region, RouteTableId, SecurityGroupId};
 use xefs_core::sim::{SimClock, SimTime};
 
@@ -160,6 +161,15 @@ pub struct CallRecord {
     pub ok: bool,
     /// Whether its failure was injected (throttling, 5xx, a lost answer).
     pub injected: bool,
+    /// When the attempt was answered, on the world's clock.
+    pub at: SimTime,
+    /// The engine's step that made the call ([`current_step`]), if the engine made it.
+    ///
+    /// [`current_step`]: xefs_core::engine::current_step
+    pub step: Option<Address>,
+    /// Whether the call was a step's poll of something settling
+    /// ([`RateLimits::is_polling`](xefs_core::engine::RateLimits::is_polling)).
+    pub poll: bool,
 }
 
 /// Why a saved world cannot be loaded.
@@ -622,6 +632,9 @@ impl Caller {
                 call,
                 ok: outcome.is_ok(),
                 injected: is_injected && outcome.is_err(),
+                at: self.fake.clock.now(),
+                step: xefs_core::engine::current_step(),
+                poll: xefs_core::engine::RateLimits::is_polling(),
             });
             match outcome {
                 Ok(value) => return Ok(value),

@@ -155,13 +155,22 @@ impl FileSystemStep {
         }
     }
 
+    /// Polls until the file system is `available`; `just_created`: not before it can be
+    /// (EFS typically takes a few seconds).
     async fn wait_available(
         &self,
         ctx: &StepContext,
         id: &FileSystemId,
+        just_created: bool,
     ) -> Result<FileSystem, StepError> {
-        ctx.wait_until(
+        let typical = if just_created {
+            CREATION
+        } else {
+            Duration::ZERO
+        };
+        ctx.wait_until_expecting(
             &format!("EFS file system {id} to become available"),
+            typical,
             self.options.file_system_timeout,
             || async {
                 let fs = self
@@ -206,6 +215,9 @@ impl FileSystemStep {
     }
 }
 
+/// How long EFS typically takes to make a new file system available: seconds.
+const CREATION: Duration = Duration::from_secs(5);
+
 fn outputs(id: &FileSystemId) -> Result<StepOutputs, StepError> {
     StepOutputs::new().with(out::FILE_SYSTEM_ID, id)
 }
@@ -249,7 +261,7 @@ impl Step for FileSystemStep {
             }
         };
         if fs.life_cycle != LifeCycle::Available {
-            fs = self.wait_available(ctx, &fs.id).await?;
+            fs = self.wait_available(ctx, &fs.id, created).await?;
         }
         let mut updated = false;
         if self.throughput_differs(&fs) {
@@ -263,7 +275,7 @@ impl Step for FileSystemStep {
                 )
                 .await?;
             updated = true;
-            fs = self.wait_available(ctx, &fs.id).await?;
+            fs = self.wait_available(ctx, &fs.id, false).await?;
         }
         let outputs = outputs(&fs.id)?;
         Ok(if created {

@@ -13,10 +13,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use xefs_core::blueprint::out;
 use xefs_core::blueprint::steps::MountTargets;
-use xefs_core::ids::{AzId, MountTargetId, SubnetId};
+use xefs_core::ids::{AzId, FileSystemId, MountTargetId, SecurityGroupId, SubnetId};
 use xefs_core::step::{Ensured, Observation, Step, StepContext, StepError, StepOutputs};
 
-use self::survey::{Groups, Wanted, drift, unusable};
+use self::survey::{Groups, Slot, Wanted, drift, unusable};
 use crate::Account;
 use crate::ports::{LifeCycle, MountTarget, Subnet};
 
@@ -56,18 +56,24 @@ impl MountTargetsStep {
     }
 
     /// Polls until every chosen zone has an available mount target; returns them in the
-    /// subnets' order.
+    /// subnets' order. `just_created`: not before new ones can be (EFS takes minutes).
     async fn wait_available(
         &self,
         ctx: &StepContext,
         wanted: &Wanted,
+        just_created: bool,
     ) -> Result<Vec<(Subnet, MountTarget)>, StepError> {
+        let typical = if just_created {
+            CREATION
+        } else {
+            Duration::ZERO
+        };
         let what = format!(
             "{} of EFS file system {} to become available",
             count(wanted.subnets.len()),
             wanted.fs
         );
-        ctx.wait_until(&what, self.timeout, || async {
+        ctx.wait_until_expecting(&what, typical, self.timeout, || async {
             let targets = self.live_targets(ctx, &wanted.fs).await?;
             let mut ready = Vec::new();
             for subnet in &wanted.subnets {
@@ -96,6 +102,53 @@ impl MountTargetsStep {
         .await
     }
 }
+
+impl MountTargetsStep {
+    /// Creates the mount target of `subnet`. One that appeared in the zone since the survey is
+    /// almost always this very call's, whose answer was lost and which the SDK sent again: it
+    /// counts as created, so that destroy removes it (EFS cannot tag mount targets to tell);
+    /// the wait finds and uses it.
+    async fn create_in(
+        &self,
+        ctx: &StepContext,
+        fs: &FileSystemId,
+        subnet: &SubnetId,
+        groups: &[SecurityGroupId],
+    ) -> Result<(), StepError> {
+        match self
+            .account
+            .efs(ctx)
+            .await
+            .create_mount_target(fs, subnet, groups)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_code("MountTargetConflict") => {
+                tracing::info!(%subnet, error = %e, "mount target appeared in zone during create");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Puts mount target `id` in exactly `groups` (the NFS group).
+    async fn set_groups(
+        &self,
+        ctx: &StepContext,
+        id: &MountTargetId,
+        groups: &[SecurityGroupId],
+    ) -> Result<(), StepError> {
+        self.account
+            .efs(ctx)
+            .await
+            .set_mount_target_security_groups(id, groups)
+            .await?;
+        Ok(())
+    }
+}
+
+/// How long EFS typically takes to make a mount target available.
+const CREATION: Duration = Duration::from_secs(90);
 
 fn count(n: usize) -> String {
     if n == 1 {
@@ -128,7 +181,7 @@ impl Step for MountTargetsStep {
     }
 
     fn expected_duration(&self) -> Duration {
-        Duration::from_secs(90)
+        CREATION
     }
 
     async fn observe(&self, ctx: &StepContext) -> Result<Observation, StepError> {
@@ -157,45 +210,42 @@ impl Step for MountTargetsStep {
             return Ok(Ensured::unchanged(existing.clone()));
         }
         let wanted = self.wanted(ctx).await?;
-        let slots = self.survey(ctx, &wanted).await?;
+        // Observed absent a moment ago, in this attempt: no mount target to survey again. One
+        // that appeared since is met below as `MountTargetConflict`.
+        let slots = if matches!(observed, Observation::Absent) {
+            wanted
+                .subnets
+                .iter()
+                .map(|subnet| Slot {
+                    subnet: subnet.clone(),
+                    target: None,
+                    groups: Groups::Unchecked,
+                })
+                .collect()
+        } else {
+            self.survey(ctx, &wanted).await?
+        };
         let had_any = slots.iter().any(|s| s.target.is_some());
         let groups = std::slice::from_ref(&wanted.group);
-        let mut created = 0;
+        // One zone's create does not wait for another's: under a fleet's rate limits each
+        // call waits its turn, and three in a row would triple that wait.
+        let creates = slots
+            .iter()
+            .filter(|slot| slot.target.is_none())
+            .map(|slot| self.create_in(ctx, &wanted.fs, &slot.subnet.id, groups));
+        let created = futures::future::join_all(creates)
+            .await
+            .into_iter()
+            .collect::<Result<Vec<()>, StepError>>()?
+            .len();
         let mut changed = false;
         for slot in &slots {
-            match (&slot.target, &slot.groups) {
-                (None, _) => {
-                    let made = self
-                        .account
-                        .efs(ctx)
-                        .await
-                        .create_mount_target(&wanted.fs, &slot.subnet.id, groups)
-                        .await;
-                    match made {
-                        Ok(_) => created += 1,
-                        // One appeared in the zone since the survey: almost always this very
-                        // call's, whose answer was lost and which the SDK sent again. It counts
-                        // as created, so that destroy removes it (EFS cannot tag mount targets
-                        // to tell); the wait below finds and uses it.
-                        Err(e) if e.is_code("MountTargetConflict") => {
-                            tracing::info!(subnet = %slot.subnet.id, error = %e, "mount target appeared in zone during create");
-                            created += 1;
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                (Some(t), Groups::Wrong(_)) => {
-                    self.account
-                        .efs(ctx)
-                        .await
-                        .set_mount_target_security_groups(&t.id, groups)
-                        .await?;
-                    changed = true;
-                }
-                (Some(_), Groups::Right | Groups::Unchecked) => {}
+            if let (Some(t), Groups::Wrong(_)) = (&slot.target, &slot.groups) {
+                self.set_groups(ctx, &t.id, groups).await?;
+                changed = true;
             }
         }
-        let ready = self.wait_available(ctx, &wanted).await?;
+        let ready = self.wait_available(ctx, &wanted, created > 0).await?;
         // Those that were still settling during the survey can be checked now.
         let settling: Vec<&MountTargetId> = slots
             .iter()
@@ -204,11 +254,7 @@ impl Step for MountTargetsStep {
             .collect();
         for (_, target) in ready.iter().filter(|(_, t)| settling.contains(&&t.id)) {
             if let Groups::Wrong(_) = self.check_groups(ctx, &target.id, &wanted.group).await? {
-                self.account
-                    .efs(ctx)
-                    .await
-                    .set_mount_target_security_groups(&target.id, groups)
-                    .await?;
+                self.set_groups(ctx, &target.id, groups).await?;
                 changed = true;
             }
         }

@@ -13,11 +13,7 @@ use crate::cli::{BenchArgs, OutputFormat};
 use crate::diagnostics::CliError;
 use crate::exit;
 
-/// With this variable set, `xefs` prints its peak memory to stderr at exit.
-pub const PEAK_RSS_ENV: &str = "XEFS_REPORT_PEAK_RSS";
-
-/// The stderr line's prefix.
-pub const PEAK_RSS_LINE: &str = "xefs-peak-rss-bytes: ";
+pub use xefs::bench::{PEAK_RSS_ENV, PEAK_RSS_LINE};
 
 pub async fn run(args: &BenchArgs) -> Result<u8, CliError> {
     let mut report = run_bench(&BenchOptions {
@@ -139,12 +135,17 @@ fn text(r: &BenchReport) -> String {
     let f = &r.fleet;
     let _ = writeln!(
         out,
-        "\nfleet: {} stacks at once under AWS-like rate limits: {:.1} s, rate-limit bound {:.1} s \
-         (ratio {:.2}), {} throttled, {} failed, peak RSS {}",
+        "\nfleet: {} stacks at once under AWS-like rate limits: {:.1} s, bound {:.1} s by {} (ratio \
+         {:.2}; rate limits alone {:.1} s by {}, one stack alone {:.1} s), {} throttled, {} \
+         failed, peak RSS {}",
         f.stacks,
         f.simulated_seconds,
-        f.rate_limit_bound_seconds,
+        f.bound_seconds,
+        f.bound_by,
         f.ratio_to_bound,
+        f.rate_limit_bound_seconds,
+        f.rate_limit_bound_by,
+        f.one_stack_seconds,
         f.throttled,
         f.failed_stacks,
         mib(f.peak_rss_bytes)

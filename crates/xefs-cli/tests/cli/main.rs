@@ -8,6 +8,7 @@ use std::process::Output;
 use assert_cmd::Command;
 
 mod aws;
+mod bench_moto;
 mod simulate;
 
 const EXAMPLE: &str = include_str!("../../../../examples/xefs.toml");

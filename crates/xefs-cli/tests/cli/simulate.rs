@@ -42,9 +42,11 @@ fn bench_prints_its_figures_as_json() {
 
 #[test]
 fn bench_refuses_a_fleet_of_zero() {
-    let o = xefs().args(["bench", "--stacks", "0"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--stacks"), "{}", stderr(&o));
+    for n in ["0", "129", "many"] {
+        let o = xefs().args(["bench", "--stacks", n]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--stacks"), "{}", stderr(&o));
+    }
 }
 
 #[test]

@@ -39,6 +39,7 @@ pub use plan::{Action, Plan, PlannedChange};
 pub use provider::Provider;
 pub use rate_limit::{RateLimit, RateLimits, RateLimitsBuilder};
 pub use report::{ApplyReport, DestroyReport, RemovedStep, StepReport};
+pub use scheduler::current_step;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;

@@ -18,17 +18,24 @@ pub struct RetryPolicy {
     /// Adds a random part (up to the delay again) so that many steps throttled together do
     /// not retry in lockstep.
     pub jitter: bool,
+    /// How long one step call may spend backing off from throttling
+    /// ([`StepError::is_throttled`](crate::step::StepError::is_throttled)). Throttled attempts
+    /// do not count against `max_attempts`: under a fleet's load they are the service pacing
+    /// its callers, not a failure, and only a budget of time ends them.
+    pub throttle_budget: Duration,
 }
 
 impl Default for RetryPolicy {
     /// 6 attempts, 1 s doubling to 30 s, jittered: rides out IAM propagation (seconds to a
-    /// minute) and throttling bursts without hiding a real outage for long.
+    /// minute) and 5xx bursts without hiding a real outage for long; throttling is retried
+    /// for up to 10 minutes of backoff.
     fn default() -> Self {
         Self {
             max_attempts: 6,
             min_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
             jitter: true,
+            throttle_budget: Duration::from_secs(600),
         }
     }
 }
@@ -36,10 +43,23 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The delays between attempts, as `backon` computes them.
     pub(crate) fn delays(&self) -> impl Iterator<Item = Duration> + Send + use<> {
+        self.curve(Some(self.max_attempts.saturating_sub(1) as usize))
+    }
+
+    /// The delays between throttled attempts: the same curve without a count (the budget
+    /// ends it).
+    pub(crate) fn throttle_delays(&self) -> impl Iterator<Item = Duration> + Send + use<> {
+        self.curve(None)
+    }
+
+    fn curve(&self, times: Option<usize>) -> impl Iterator<Item = Duration> + Send + use<> {
         let builder = ExponentialBuilder::default()
             .with_min_delay(self.min_delay)
-            .with_max_delay(self.max_delay)
-            .with_max_times(self.max_attempts.saturating_sub(1) as usize);
+            .with_max_delay(self.max_delay);
+        let builder = match times {
+            Some(n) => builder.with_max_times(n),
+            None => builder.without_max_times(),
+        };
         if self.jitter {
             builder.with_jitter().build()
         } else {

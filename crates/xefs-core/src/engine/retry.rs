@@ -32,6 +32,9 @@ impl From<StateError> for AttemptError {
 /// Counts one step's attempts and sleeps the backoff between them.
 pub(crate) struct Retry<'a> {
     delays: Box<dyn Iterator<Item = Duration> + Send>,
+    throttle_delays: Box<dyn Iterator<Item = Duration> + Send>,
+    /// Backoff left for throttled attempts.
+    throttle_budget: Duration,
     attempts: u32,
     address: &'a Address,
     events: &'a EventSink,
@@ -47,6 +50,8 @@ impl<'a> Retry<'a> {
     ) -> Self {
         Self {
             delays: Box::new(policy.delays()),
+            throttle_delays: Box::new(policy.throttle_delays()),
+            throttle_budget: policy.throttle_budget,
             attempts: 0,
             address,
             events,
@@ -65,14 +70,27 @@ impl<'a> Retry<'a> {
     }
 
     /// After a failed attempt: sleeps the backoff and returns `Ok` if the error is retryable
-    /// and attempts remain; otherwise returns the error to report. Cancellation during the
-    /// backoff ends the retries.
+    /// and attempts remain (for throttling: if the throttle budget does); otherwise returns the
+    /// error to report. Cancellation during the backoff ends the retries.
     pub(crate) async fn after_failure(&mut self, error: StepError) -> Result<(), StepError> {
         if !error.is_retryable() {
             return Err(error);
         }
-        let Some(delay) = self.delays.next() else {
-            return Err(error);
+        let throttled = error.is_throttled().then(|| {
+            self.throttle_delays
+                .next()
+                .filter(|d| *d <= self.throttle_budget)
+        });
+        let delay = match throttled {
+            Some(Some(delay)) => {
+                self.throttle_budget -= delay;
+                delay
+            }
+            Some(None) => return Err(error),
+            None => match self.delays.next() {
+                Some(delay) => delay,
+                None => return Err(error),
+            },
         };
         if self.cancel.is_cancelled() {
             return Err(StepError::cancelled(format!(

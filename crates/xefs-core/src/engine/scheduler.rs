@@ -9,7 +9,8 @@ use std::pin::Pin;
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-use super::{BoundPlan, EngineError};
+use super::{BoundPlan, EngineError, RateLimits};
+use crate::blueprint::Address;
 
 /// Which way the edges run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,16 @@ pub(crate) trait Job {
 pub(crate) struct Outcome {
     /// Cancellation stopped new starts.
     pub(crate) cancelled: bool,
+}
+
+tokio::task_local! {
+    static CURRENT_STEP: Address;
+}
+
+/// The step whose call is running, when the engine runs it: for fakes and logs that attribute
+/// calls to steps.
+pub fn current_step() -> Option<Address> {
+    CURRENT_STEP.try_with(Clone::clone).ok()
 }
 
 /// Runs `job` over `plan`'s DAG.
@@ -132,7 +143,11 @@ pub(crate) async fn run<J: Job>(
             }
             match job.launch(i) {
                 Launch::Spawn(future) => {
-                    let handle = tasks.spawn(future);
+                    // The step's calls wait for rate-limit tokens ranked by its chain, and
+                    // know whose they are.
+                    let step = plan.step(i).address.clone();
+                    let future = RateLimits::prioritized(weight[i], future);
+                    let handle = tasks.spawn(CURRENT_STEP.scope(step, future));
                     running.insert(handle.id(), i);
                 }
                 Launch::Done(ok) => complete(i, ok, &mut ready, &mut blocked, &mut done),

@@ -129,6 +129,7 @@ impl World {
             duration: Duration::ZERO,
             read_only: false,
             fail_retryable: Arc::new(AtomicU32::new(0)),
+            fail_throttled: Arc::new(AtomicU32::new(0)),
             fail_permanent: false,
             fail_after_create: false,
             until_cancelled: false,
@@ -169,6 +170,7 @@ pub(crate) struct TestStep {
     duration: Duration,
     read_only: bool,
     fail_retryable: Arc<AtomicU32>,
+    fail_throttled: Arc<AtomicU32>,
     fail_permanent: bool,
     fail_after_create: bool,
     until_cancelled: bool,
@@ -207,6 +209,12 @@ impl TestStep {
     /// The first `n` `ensure` calls fail with a retryable error.
     pub(crate) fn fails_retryable(self, n: u32) -> Self {
         self.fail_retryable.store(n, Ordering::SeqCst);
+        self
+    }
+
+    /// The first `n` `ensure` calls are throttled.
+    pub(crate) fn fails_throttled(self, n: u32) -> Self {
+        self.fail_throttled.store(n, Ordering::SeqCst);
         self
     }
 
@@ -355,6 +363,12 @@ impl Step for TestStep {
                 self.half().await;
                 return Err(StepError::retryable("rate exceeded").with_code("Throttling"));
             }
+            let pending = self.fail_throttled.load(Ordering::SeqCst);
+            if pending > 0 {
+                self.fail_throttled.store(pending - 1, Ordering::SeqCst);
+                self.half().await;
+                return Err(StepError::throttled("rate exceeded").with_code("Throttling"));
+            }
             if self.until_cancelled {
                 ctx.cancel_token().cancelled().await;
             }
@@ -463,7 +477,8 @@ impl Harness {
     }
 }
 
-/// An engine with deterministic retries: 1 s, 2 s, 4 s… without jitter, 4 attempts.
+/// An engine with deterministic retries: 1 s, 2 s, 4 s… without jitter, 4 attempts, and a
+/// minute of backoff for throttling.
 pub(crate) fn engine() -> super::Engine {
     super::Engine::new(super::EngineOptions {
         retry: super::RetryPolicy {
@@ -471,6 +486,7 @@ pub(crate) fn engine() -> super::Engine {
             min_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
             jitter: false,
+            throttle_budget: Duration::from_secs(60),
         },
         ..super::EngineOptions::default()
     })

@@ -208,6 +208,28 @@ async fn retryable_errors_are_retried_with_backoff() -> TestResult {
 }
 
 #[tokio::test(start_paused = true)]
+async fn throttling_is_retried_beyond_max_attempts_within_its_budget() -> TestResult {
+    let (world, h) = (World::new(), Harness::new()?);
+    // 4 attempts at most, but 5 throttled answers: 1+2+4+8+16 s fit the minute's budget.
+    let plan = BoundPlan::new(vec![world.step("paced").fails_throttled(5).bind()])?;
+    let mut state = h.state()?;
+    let report = engine().apply(&plan, &mut state).await?;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(report.steps[0].attempts, 6);
+
+    // A throttled call that outlasts the budget fails, throttled.
+    let plan = BoundPlan::new(vec![world.step("starved").fails_throttled(100).bind()])?;
+    let start = Instant::now();
+    let report = engine().apply(&plan, &mut state).await?;
+    let failure = report.failures.first().ok_or("no failure")?;
+    assert!(failure.error.is_throttled());
+    // 1+2+4+8+16 s; the next delay (30 s) would pass the 60 s budget.
+    assert_eq!(failure.attempts, 6);
+    assert!(start.elapsed() < Duration::from_secs(60));
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
 async fn retries_give_up_and_dependents_are_skipped() -> TestResult {
     let (world, h) = (World::new(), Harness::new()?);
     let plan = BoundPlan::new(vec![

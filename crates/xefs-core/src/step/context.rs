@@ -129,7 +129,9 @@ impl StepContext {
 
     /// Polls until `poll` returns `Some`, for at most `timeout`.
     ///
-    /// Between polls it sleeps with exponential backoff ([`WaitPolicy`]) and emits a
+    /// Polls take their turn under the rate limits after other calls
+    /// ([`RateLimits::polling`]). Between polls it sleeps with exponential backoff
+    /// ([`WaitPolicy`]) and emits a
     /// `Waiting { what, elapsed, timeout }` event. A retryable error from `poll` counts as "not
     /// yet" (eventual consistency right after a create); a permanent one ends the wait. When the
     /// time is up it fails with a permanent error `timed out after Ns waiting for {what}`
@@ -139,6 +141,27 @@ impl StepContext {
         &self,
         what: &str,
         timeout: Duration,
+        poll: F,
+    ) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>, StepError>>,
+    {
+        self.wait_until_expecting(what, Duration::ZERO, timeout, poll)
+            .await
+    }
+
+    /// [`StepContext::wait_until`] for something just started that typically takes `typical`
+    /// to settle (a mount target: a minute and a half). One poll after [`WaitPolicy::initial`]
+    /// (an emulator, or something nearly done, settles at once), the next at two thirds of
+    /// `typical`, then one every twelfth of it (within [`WaitPolicy`]'s bounds), backing off
+    /// from there once `typical` has passed: six polls for a mount target instead of ten, at
+    /// most 7.5 s late. That matters when a fleet's polls share one rate limit.
+    pub async fn wait_until_expecting<T, F, Fut>(
+        &self,
+        what: &str,
+        typical: Duration,
+        timeout: Duration,
         mut poll: F,
     ) -> Result<T, StepError>
     where
@@ -146,15 +169,33 @@ impl StepContext {
         Fut: Future<Output = Result<Option<T>, StepError>>,
     {
         let start = Instant::now();
+        // Within the typical time, a poll every twelfth of it; past it, back off from there.
+        let step = self.wait.initial.max(typical / 12).min(self.wait.max);
         let mut delays = ExponentialBuilder::default()
-            .with_min_delay(self.wait.initial)
+            .with_min_delay(if typical.is_zero() {
+                self.wait.initial
+            } else {
+                step
+            })
             .with_max_delay(self.wait.max)
             .with_factor(self.wait.factor)
             .without_max_times()
             .build();
+        // One early check (what settles at once: an emulator, a resource nearly done), then
+        // nothing until two thirds of the typical time.
+        let mut early = (!typical.is_zero()).then_some(typical * 2 / 3);
+        if early.is_some() {
+            self.pause(
+                what,
+                Duration::ZERO,
+                timeout,
+                self.wait.initial.min(timeout),
+            )
+            .await?;
+        }
         let mut last_error = None;
         loop {
-            match poll().await {
+            match RateLimits::polling(poll()).await {
                 Ok(Some(value)) => return Ok(value),
                 Ok(None) => {}
                 Err(e) if e.is_retryable() => last_error = Some(e),
@@ -171,16 +212,29 @@ impl StepContext {
                 }
                 return Err(StepError::permanent(message));
             }
-            let delay = delays
-                .next()
-                .unwrap_or(self.wait.max)
-                .min(timeout - elapsed);
-            self.report_waiting(what, elapsed, timeout);
-            tokio::select! {
-                () = tokio::time::sleep(delay) => {}
-                () = self.cancel.cancelled() => {
-                    return Err(StepError::cancelled(format!("cancelled while waiting for {what}")));
-                }
+            let delay = match early.take() {
+                Some(until) if until > elapsed => until - elapsed,
+                _ if elapsed < typical => step,
+                _ => delays.next().unwrap_or(self.wait.max),
+            }
+            .min(timeout - elapsed);
+            self.pause(what, elapsed, timeout, delay).await?;
+        }
+    }
+
+    /// Sleeps `delay` between polls, reporting the wait; fails if the run is cancelled.
+    async fn pause(
+        &self,
+        what: &str,
+        elapsed: Duration,
+        timeout: Duration,
+        delay: Duration,
+    ) -> Result<(), StepError> {
+        self.report_waiting(what, elapsed, timeout);
+        tokio::select! {
+            () = tokio::time::sleep(delay) => Ok(()),
+            () = self.cancel.cancelled() => {
+                Err(StepError::cancelled(format!("cancelled while waiting for {what}")))
             }
         }
     }
@@ -229,6 +283,38 @@ mod tests {
             waiting += 1;
         }
         assert_eq!(waiting, 3);
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_expecting_polls_early_once_then_from_two_thirds_of_the_typical_time()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let ctx = ctx()?;
+        let start = Instant::now();
+        let polled_at = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = polled_at.clone();
+        ctx.wait_until_expecting(
+            "mount targets",
+            Duration::from_secs(90),
+            Duration::from_secs(600),
+            || {
+                let seen = seen.clone();
+                async move {
+                    let mut seen = seen
+                        .lock()
+                        .map_err(|e| StepError::permanent(e.to_string()))?;
+                    seen.push(start.elapsed().as_secs_f64());
+                    Ok((seen.len() == 8).then_some(()))
+                }
+            },
+        )
+        .await?;
+        // 1 s, then 60 s (two thirds of 90), then every 7.5 s (a twelfth) until 90 s, then
+        // backing off from 7.5 s.
+        assert_eq!(
+            *polled_at.lock().map_err(|e| e.to_string())?,
+            [1.0, 60.0, 67.5, 75.0, 82.5, 90.0, 97.5, 112.5]
+        );
         Ok(())
     }
 

@@ -58,6 +58,7 @@ struct Inner {
     message: String,
     code: Option<String>,
     context: ErrorContext,
+    throttled: bool,
 }
 
 impl StepError {
@@ -83,7 +84,25 @@ impl StepError {
             message: message.into(),
             code: None,
             context: ErrorContext::default(),
+            throttled: false,
         }))
+    }
+
+    /// The service refused the call because of its request rate: retryable, and the engine
+    /// retries it for as long as [`RetryPolicy::throttle_budget`] allows instead of counting
+    /// it as an attempt, since slowing down is the whole fix.
+    ///
+    /// [`RetryPolicy::throttle_budget`]: crate::engine::RetryPolicy::throttle_budget
+    pub fn throttled(message: impl Into<String>) -> Self {
+        Self::retryable(message).with_throttling()
+    }
+
+    /// Marks a retryable error as the service's throttling (see [`StepError::throttled`]); a
+    /// permanent or cancelled error stays as it is.
+    #[must_use]
+    pub fn with_throttling(mut self) -> Self {
+        self.0.throttled = self.0.kind == StepErrorKind::Retryable;
+        self
     }
 
     /// Adds the provider's error code (e.g. `ThrottlingException`, `EntityAlreadyExists`).
@@ -116,6 +135,11 @@ impl StepError {
     /// True for transient errors.
     pub fn is_retryable(&self) -> bool {
         self.0.kind == StepErrorKind::Retryable
+    }
+
+    /// True when the service throttled the call (see [`StepError::throttled`]).
+    pub fn is_throttled(&self) -> bool {
+        self.0.throttled
     }
 
     /// True when the step stopped because the run was cancelled.
@@ -182,6 +206,18 @@ mod tests {
         assert_eq!(e.to_string(), "access denied (AccessDenied)");
         assert!(!e.is_retryable());
         assert_eq!(e.code(), Some("AccessDenied"));
+    }
+
+    #[test]
+    fn only_retryable_errors_are_throttling() {
+        assert!(StepError::throttled("rate exceeded").is_throttled());
+        assert!(StepError::throttled("rate exceeded").is_retryable());
+        assert!(!StepError::retryable("5xx").is_throttled());
+        assert!(
+            !StepError::permanent("denied")
+                .with_throttling()
+                .is_throttled()
+        );
     }
 
     #[test]

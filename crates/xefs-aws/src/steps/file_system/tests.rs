@@ -117,7 +117,7 @@ async fn fresh_create_is_tagged_and_waited_for() -> Result<(), StepError> {
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_available_file_system_as_specified_makes_no_write() -> Result<(), StepError> {
     let mut m = Mocks::default();
     by_token(&mut m, vec![Some(fs(LifeCycle::Available))]);
@@ -168,7 +168,7 @@ async fn throughput_drift_is_updated_and_waited_for() -> Result<(), StepError> {
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn provisioned_throughput_drift_names_both_values() -> Result<(), StepError> {
     let mut m = Mocks::default();
     by_token(
@@ -232,7 +232,7 @@ async fn a_file_system_still_creating_is_waited_for_without_a_write() -> Result<
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_field_fixed_at_creation_that_differs_is_a_permanent_error() -> Result<(), StepError> {
     let mut m = Mocks::default();
     by_token(
@@ -260,7 +260,7 @@ async fn a_field_fixed_at_creation_that_differs_is_a_permanent_error() -> Result
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn kms_key_and_one_zone_are_checked_too() -> Result<(), StepError> {
     let spec = FileSystemSpec {
         kms_key_id: Some("feedbeef".into()),
@@ -296,7 +296,7 @@ fn kms_keys_compare_by_arn_or_key_id() {
     ));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_concurrent_create_with_the_same_token_is_read_back() -> Result<(), StepError> {
     let mut m = Mocks::default();
     m.efs.expect_create_file_system().times(1).returning(|_| {
@@ -362,14 +362,14 @@ fn recorded() -> StepOutputs {
     outputs(&FileSystemId::parse(FS).expect("fs id")).expect("outputs")
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn remove_of_an_absent_file_system_deletes_nothing() -> Result<(), StepError> {
     let mut m = Mocks::default();
     described(&mut m, vec![None]);
     step(m).remove(&c(), &recorded()).await
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn remove_refuses_an_untagged_file_system() -> Result<(), StepError> {
     let mut m = Mocks::default();
     described(
@@ -395,7 +395,7 @@ fn with_data() -> FileSystem {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_data_guard_refuses_a_file_system_holding_data() -> Result<(), StepError> {
     let mut m = Mocks::default();
     described(&mut m, vec![Some(with_data())]);
@@ -412,7 +412,7 @@ async fn the_data_guard_refuses_a_file_system_holding_data() -> Result<(), StepE
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_data_guard_is_checked_before_the_destroy_removes_anything() -> Result<(), StepError> {
     let mut m = Mocks::default();
     described(
@@ -459,7 +459,7 @@ async fn delete_data_lets_it_go_and_waits_until_gone() -> Result<(), StepError> 
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn remove_waits_for_the_mount_targets_to_be_gone() -> Result<(), StepError> {
     let mut m = Mocks::default();
     described(
@@ -482,7 +482,7 @@ async fn remove_waits_for_the_mount_targets_to_be_gone() -> Result<(), StepError
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn file_system_in_use_on_delete_is_a_retryable_wait() -> Result<(), StepError> {
     let mut m = Mocks::default();
     described(&mut m, vec![Some(fs(LifeCycle::Available))]);

@@ -135,7 +135,6 @@ async fn fresh_mount_targets_are_created_and_polled_until_available() -> Result<
         &mut m,
         vec![
             vec![],
-            vec![],
             vec![mt1(LifeCycle::Creating), mt2(LifeCycle::Creating)],
             vec![mt1(LifeCycle::Available), mt2(LifeCycle::Creating)],
             vec![mt1(LifeCycle::Available), mt2(LifeCycle::Available)],
@@ -157,8 +156,11 @@ async fn fresh_mount_targets_are_created_and_polled_until_available() -> Result<
     assert_eq!(observed, Observation::Absent);
     let start = Instant::now();
     let ensured = step.ensure(&c(), &observed).await?;
-    assert_eq!(start.elapsed(), Duration::from_secs(2));
-    assert_eq!(polls.load(Ordering::SeqCst), 5);
+    // Observed absent a moment ago, so no second survey. New mount targets typically take
+    // 90 s: one early poll after 1 s, the next at 60 s, then one a second (this context's
+    // `WaitPolicy`).
+    assert_eq!(start.elapsed(), Duration::from_secs(61));
+    assert_eq!(polls.load(Ordering::SeqCst), 4);
     assert_eq!(ensured.change, Change::Created);
     assert_eq!(
         ensured.outputs.value("mount_targets"),
@@ -170,7 +172,7 @@ async fn fresh_mount_targets_are_created_and_polled_until_available() -> Result<
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn available_mount_targets_in_the_group_make_no_write() -> Result<(), StepError> {
     let mut m = Mocks::default();
     subnets(&mut m, 1);
@@ -190,7 +192,7 @@ async fn available_mount_targets_in_the_group_make_no_write() -> Result<(), Step
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn wrong_security_groups_drift_and_are_replaced() -> Result<(), StepError> {
     let mut m = Mocks::default();
     subnets(&mut m, 2);
@@ -226,7 +228,7 @@ async fn wrong_security_groups_drift_and_are_replaced() -> Result<(), StepError>
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_mount_target_in_another_vpc_is_a_conflict() -> Result<(), StepError> {
     let mut m = Mocks::default();
     subnets(&mut m, 1);
@@ -259,7 +261,7 @@ async fn a_mount_target_in_another_vpc_is_a_conflict() -> Result<(), StepError> 
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_existing_mount_target_in_the_zone_is_used_whatever_its_subnet() -> Result<(), StepError>
 {
     let mut m = Mocks::default();
@@ -353,7 +355,7 @@ async fn mount_targets_still_creating_are_waited_for_then_checked() -> Result<()
 #[tokio::test(start_paused = true)]
 async fn the_wait_for_mount_targets_is_bounded() -> Result<(), StepError> {
     let mut m = Mocks::default();
-    subnets(&mut m, 1);
+    subnets(&mut m, 2);
     listed(
         &mut m,
         vec![vec![mt1(LifeCycle::Creating), mt2(LifeCycle::Creating)]],
@@ -362,8 +364,9 @@ async fn the_wait_for_mount_targets_is_bounded() -> Result<(), StepError> {
         timeout: Duration::from_secs(20),
         ..step(m)
     };
+    let observed = step.observe(&c()).await?;
     let err = step
-        .ensure(&c(), &Observation::Absent)
+        .ensure(&c(), &observed)
         .await
         .err()
         .ok_or_else(|| StepError::permanent("expected a timeout"))?;
@@ -417,14 +420,14 @@ async fn remove_deletes_each_recorded_mount_target_and_waits() -> Result<(), Ste
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn remove_of_absent_mount_targets_deletes_nothing() -> Result<(), StepError> {
     let mut m = Mocks::default();
     listed(&mut m, vec![vec![]]);
     step(m).remove(&c(), &recorded()).await
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn two_subnets_in_one_zone_are_refused() -> Result<(), StepError> {
     let mut m = Mocks::default();
     m.ec2
