@@ -183,7 +183,9 @@ impl RateLimits {
             let epoch = *state.epoch.get_or_insert(now);
             let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
             let me = Waiter {
-                deadline: millis(now.duration_since(epoch)) + millis(deferral) - millis(chain),
+                deadline: millis(now.duration_since(epoch))
+                    .saturating_add(millis(deferral))
+                    .saturating_sub(millis(chain)),
                 arrival: self.0.arrivals.fetch_add(1, Ordering::Relaxed),
             };
             bucket(&mut state, &key, limit, now).waiting.insert(me);
