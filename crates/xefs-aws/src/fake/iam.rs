@@ -8,7 +8,7 @@ use super::principals::first_invalid;
 use super::world::{IamWorld, PolicyRec, PolicyVersionRec, RoleRec, World, rfc3339};
 use super::{Caller, Cx};
 use crate::AwsResult;
-use crate::ports::{Iam, ManagedPolicy, NewPolicy, NewRole, PolicyVersion, Role};
+use crate::ports::{Iam, ManagedPolicy, NewPolicy, NewRole, PolicyVersion, Role, VersionDocument};
 use crate::sdk::classify::{Fault, is_not_found};
 
 /// IAM keeps at most five versions of a managed policy.
@@ -144,6 +144,33 @@ impl Iam for FakeIam {
                 parse_document(&v.document, "policy version")
             })
             .await
+    }
+
+    async fn get_policy_version(
+        &self,
+        arn: &Arn,
+        version_id: &str,
+    ) -> AwsResult<Option<VersionDocument>> {
+        let result = self
+            .0
+            .call("GetPolicyVersion", Some(arn.as_str()), |w, cx| {
+                let p = Self::iam_mut(w, cx).policy(arn.as_str())?;
+                let v = p
+                    .versions
+                    .iter()
+                    .find(|v| v.id == version_id)
+                    .ok_or_else(|| {
+                        no_such_entity(format!(
+                            "Policy {arn} version {version_id} does not exist or is not attachable."
+                        ))
+                    })?;
+                Ok(VersionDocument {
+                    document: parse_document(&v.document, "policy version")?,
+                    is_default: p.default_version == version_id,
+                })
+            })
+            .await;
+        or_absent(result.map(Some), None)
     }
 
     async fn list_policy_versions(&self, arn: &Arn) -> AwsResult<Vec<PolicyVersion>> {

@@ -15,6 +15,15 @@ pub struct ManagedPolicy {
     pub tags: Tags,
 }
 
+/// One version's document, and whether it is the policy's default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionDocument {
+    /// The document, decoded.
+    pub document: PolicyDocument,
+    /// Whether it is the version in effect.
+    pub is_default: bool,
+}
+
 /// One version of a managed policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyVersion {
@@ -73,6 +82,13 @@ pub trait Iam: Send + Sync {
     async fn get_policy(&self, arn: &Arn) -> AwsResult<Option<ManagedPolicy>>;
     /// `GetPolicyVersion`: the document of one version, decoded.
     async fn get_policy_document(&self, arn: &Arn, version_id: &str) -> AwsResult<PolicyDocument>;
+    /// `GetPolicyVersion` with whether the version is the default: one read that says both
+    /// what is in effect and that it still is. `None` when the policy or version is gone.
+    async fn get_policy_version(
+        &self,
+        arn: &Arn,
+        version_id: &str,
+    ) -> AwsResult<Option<VersionDocument>>;
     /// `ListPolicyVersions`, every page.
     async fn list_policy_versions(&self, arn: &Arn) -> AwsResult<Vec<PolicyVersion>>;
     /// `CreatePolicy`; returns its ARN.

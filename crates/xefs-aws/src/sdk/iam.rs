@@ -8,7 +8,9 @@ use xefs_core::ids::{AccountId, Arn, IamName};
 
 use super::calls::{Calls, or_absent};
 use super::convert::tags_from;
-use crate::ports::{Iam, ManagedPolicy, NewPolicy, NewRole, PolicyVersion, Role, Tags};
+use crate::ports::{
+    Iam, ManagedPolicy, NewPolicy, NewRole, PolicyVersion, Role, Tags, VersionDocument,
+};
 use crate::{AwsResult, CallStats, Service};
 
 /// IAM in one account, through the AWS SDK.
@@ -119,6 +121,36 @@ impl Iam for SdkIam {
             arn.as_str(),
             out.policy_version().and_then(|v| v.document()),
         )
+    }
+
+    async fn get_policy_version(
+        &self,
+        arn: &Arn,
+        version_id: &str,
+    ) -> AwsResult<Option<VersionDocument>> {
+        const CALL: &str = "GetPolicyVersion";
+        let request = self
+            .client
+            .get_policy_version()
+            .policy_arn(arn.as_str())
+            .version_id(version_id)
+            .send();
+        let Some(out) = or_absent(
+            self.calls
+                .send(CALL, Some(arn.as_str()), request)
+                .await
+                .map(Some),
+            None,
+        )?
+        else {
+            return Ok(None);
+        };
+        let version = out.policy_version();
+        let document = self.decode(CALL, arn.as_str(), version.and_then(|v| v.document()))?;
+        Ok(Some(VersionDocument {
+            document,
+            is_default: version.is_some_and(|v| v.is_default_version()),
+        }))
     }
 
     async fn list_policy_versions(&self, arn: &Arn) -> AwsResult<Vec<PolicyVersion>> {

@@ -59,10 +59,15 @@ impl EfsClientAccessStep {
         Ok(names.into_iter().collect())
     }
 
-    fn outputs(arn: &Arn, attached: &[IamName]) -> Result<StepOutputs, StepError> {
-        StepOutputs::new()
+    fn outputs(
+        arn: &Arn,
+        attached: &[IamName],
+        version: Option<&str>,
+    ) -> Result<StepOutputs, StepError> {
+        let outputs = StepOutputs::new()
             .with(POLICY_ARN, arn)?
-            .with(ATTACHED_ROLES, attached)
+            .with(ATTACHED_ROLES, attached)?;
+        managed_policy::with_version(outputs, version)
     }
 
     /// Whether `role` has the policy attached.
@@ -130,7 +135,8 @@ impl Step for EfsClientAccessStep {
             });
         }
         let desired = render(&self.spec.document, ctx.inputs(), &self.what())?;
-        let Some(live) = managed_policy::read(&self.account, ctx, &self.spec.policy_arn).await?
+        let Some(live) =
+            managed_policy::read_default(&self.account, ctx, &self.spec.policy_arn).await?
         else {
             return Ok(Observation::Absent);
         };
@@ -153,7 +159,7 @@ impl Step for EfsClientAccessStep {
             };
             diff.push(FieldDiff::new("attached_to", list(&attached), list(&roles)));
         }
-        let outputs = Self::outputs(&live.policy.arn, &attached)?;
+        let outputs = Self::outputs(&self.spec.policy_arn, &attached, Some(&live.id))?;
         Ok(Observation::found(outputs, diff))
     }
 
@@ -188,7 +194,11 @@ impl Step for EfsClientAccessStep {
                         for role in &roles {
                             self.attach(ctx, role).await?;
                         }
-                        Ok(Ensured::created(Self::outputs(&created, &roles)?))
+                        Ok(Ensured::created(Self::outputs(
+                            &created,
+                            &roles,
+                            Some(managed_policy::FIRST_VERSION),
+                        )?))
                     }
                     Created::Existing(change) => {
                         let attached_any = self.attach_missing(ctx, &roles).await?;
@@ -199,17 +209,23 @@ impl Step for EfsClientAccessStep {
                         };
                         Ok(Ensured {
                             change,
-                            outputs: Self::outputs(arn, &roles)?,
+                            outputs: Self::outputs(arn, &roles, None)?,
                         })
                     }
                 }
             }
-            Observation::Drifted { diff, .. } => {
-                if diff.iter().any(|d| d.field == "document") {
-                    managed_policy::replace_document(&self.account, ctx, arn, &desired).await?;
-                }
+            Observation::Drifted { diff, outputs } => {
+                let version = if diff.iter().any(|d| d.field == "document") {
+                    Some(managed_policy::replace_document(&self.account, ctx, arn, &desired).await?)
+                } else {
+                    managed_policy::version_in(outputs)
+                };
                 self.attach_missing(ctx, &roles).await?;
-                Ok(Ensured::updated(Self::outputs(arn, &roles)?))
+                Ok(Ensured::updated(Self::outputs(
+                    arn,
+                    &roles,
+                    version.as_deref(),
+                )?))
             }
             Observation::Present(outputs) => Ok(Ensured::unchanged(outputs.clone())),
             Observation::NotApplicable { .. } => Ok(Ensured {

@@ -33,8 +33,8 @@ impl IamPolicyStep {
         format!("IAM policy {}", self.spec.name)
     }
 
-    fn outputs(arn: &Arn) -> Result<StepOutputs, StepError> {
-        StepOutputs::new().with(POLICY_ARN, arn)
+    fn outputs(arn: &Arn, version: Option<&str>) -> Result<StepOutputs, StepError> {
+        managed_policy::with_version(StepOutputs::new().with(POLICY_ARN, arn)?, version)
     }
 }
 
@@ -50,10 +50,11 @@ impl Step for IamPolicyStep {
 
     async fn observe(&self, ctx: &StepContext) -> Result<Observation, StepError> {
         let desired = render(&self.spec.document, ctx.inputs(), &self.what())?;
-        let Some(live) = managed_policy::read(&self.account, ctx, &self.spec.arn).await? else {
+        let Some(live) = managed_policy::read_default(&self.account, ctx, &self.spec.arn).await?
+        else {
             return Ok(Observation::Absent);
         };
-        let outputs = Self::outputs(&live.policy.arn)?;
+        let outputs = Self::outputs(&self.spec.arn, Some(&live.id))?;
         Ok(
             match managed_policy::document_diff(&live.document, &desired) {
                 None => Observation::Present(outputs),
@@ -83,17 +84,23 @@ impl Step for IamPolicyStep {
                 )
                 .await?;
                 Ok(match created {
-                    Created::New(arn) => Ensured::created(Self::outputs(&arn)?),
+                    Created::New(arn) => {
+                        Ensured::created(Self::outputs(&arn, Some(managed_policy::FIRST_VERSION))?)
+                    }
                     Created::Existing(change) => Ensured {
                         change,
-                        outputs: Self::outputs(&self.spec.arn)?,
+                        outputs: Self::outputs(&self.spec.arn, None)?,
                     },
                 })
             }
             Observation::Drifted { .. } => {
-                managed_policy::replace_document(&self.account, ctx, &self.spec.arn, &desired)
-                    .await?;
-                Ok(Ensured::updated(Self::outputs(&self.spec.arn)?))
+                let version =
+                    managed_policy::replace_document(&self.account, ctx, &self.spec.arn, &desired)
+                        .await?;
+                Ok(Ensured::updated(Self::outputs(
+                    &self.spec.arn,
+                    Some(&version),
+                )?))
             }
             Observation::Present(outputs) => Ok(Ensured::unchanged(outputs.clone())),
             Observation::NotApplicable { reason } => Err(StepError::permanent(format!(

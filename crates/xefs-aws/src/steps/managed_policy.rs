@@ -4,9 +4,10 @@
 
 use xefs_core::iam::PolicyDocument;
 use xefs_core::ids::{Arn, IamName};
-use xefs_core::step::{Change, FieldDiff, StepContext, StepError};
+use xefs_core::step::{Change, FieldDiff, StepContext, StepError, StepOutputs};
 
 use super::common::{policy_diff, scope};
+use super::output_names::POLICY_DEFAULT_VERSION;
 use super::{is_ours, require_stack_tag};
 use crate::Account;
 use crate::ports::{ManagedPolicy, NewPolicy, PolicyVersion, Tags};
@@ -21,6 +22,63 @@ pub(crate) struct LivePolicy {
     pub policy: ManagedPolicy,
     /// The document in effect.
     pub document: PolicyDocument,
+}
+
+/// A policy's default version, as observe needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct DefaultVersion {
+    /// Its id (`v1`, `v2`, …).
+    pub id: String,
+    /// The document in effect.
+    pub document: PolicyDocument,
+}
+
+/// IAM makes a new policy's document version `v1`, the default.
+pub(crate) const FIRST_VERSION: &str = "v1";
+
+/// The default version of the policy at `arn`, or `None` when there is no policy.
+///
+/// When an earlier apply recorded the default version ([`POLICY_DEFAULT_VERSION`] in
+/// [`StepContext::recorded`]), one `GetPolicyVersion` of it says both the document and
+/// whether it is still the default: a no-op apply's one read. Otherwise (or if it no longer
+/// is) `GetPolicy`, then `GetPolicyVersion` of its default.
+pub(crate) async fn read_default(
+    account: &Account,
+    ctx: &StepContext,
+    arn: &Arn,
+) -> Result<Option<DefaultVersion>, StepError> {
+    let recorded = ctx
+        .recorded()
+        .and_then(|o| o.get::<String>(POLICY_DEFAULT_VERSION).ok());
+    if let Some(id) = recorded {
+        let found = account.iam(ctx).await.get_policy_version(arn, &id).await?;
+        if let Some(found) = found.filter(|v| v.is_default) {
+            return Ok(Some(DefaultVersion {
+                id,
+                document: found.document,
+            }));
+        }
+    }
+    Ok(read(account, ctx, arn).await?.map(|live| DefaultVersion {
+        id: live.policy.default_version_id,
+        document: live.document,
+    }))
+}
+
+/// `outputs` with the policy's default version, when known.
+pub(crate) fn with_version(
+    outputs: StepOutputs,
+    version: Option<&str>,
+) -> Result<StepOutputs, StepError> {
+    match version {
+        Some(v) => outputs.with(POLICY_DEFAULT_VERSION, v),
+        None => Ok(outputs),
+    }
+}
+
+/// The default version `outputs` name, if any.
+pub(crate) fn version_in(outputs: &StepOutputs) -> Option<String> {
+    outputs.get(POLICY_DEFAULT_VERSION).ok()
 }
 
 /// The policy at `arn` with its default version's document, or `None` when there is none.
@@ -103,15 +161,15 @@ pub(crate) async fn create(
     }
 }
 
-/// Makes `document` the policy's default version. At IAM's five-version limit the oldest
-/// non-default version is deleted first; the default one is never touched, so the policy in
-/// effect never has a gap.
+/// Makes `document` the policy's default version, and returns its id. At IAM's five-version
+/// limit the oldest non-default version is deleted first; the default one is never touched,
+/// so the policy in effect never has a gap.
 pub(crate) async fn replace_document(
     account: &Account,
     ctx: &StepContext,
     arn: &Arn,
     document: &PolicyDocument,
-) -> Result<(), StepError> {
+) -> Result<String, StepError> {
     let versions = account.iam(ctx).await.list_policy_versions(arn).await?;
     if versions.len() >= MAX_VERSIONS {
         let oldest = versions
@@ -131,12 +189,11 @@ pub(crate) async fn replace_document(
             .delete_policy_version(arn, &oldest.id)
             .await?;
     }
-    account
+    Ok(account
         .iam(ctx)
         .await
         .create_default_policy_version(arn, document)
-        .await?;
-    Ok(())
+        .await?)
 }
 
 /// Orders versions oldest first: by creation time (RFC 3339 in UTC sorts as text), then by

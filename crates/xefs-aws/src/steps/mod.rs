@@ -13,6 +13,7 @@ mod guard;
 mod iam_policy;
 mod iam_role;
 mod managed_policy;
+mod memo;
 mod mount_targets;
 pub mod output_names;
 mod peering;

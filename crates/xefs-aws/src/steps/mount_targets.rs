@@ -185,7 +185,7 @@ impl Step for MountTargetsStep {
     }
 
     async fn observe(&self, ctx: &StepContext) -> Result<Observation, StepError> {
-        let wanted = self.wanted(ctx).await?;
+        let wanted = self.wanted(ctx, true).await?;
         let slots = self.survey(ctx, &wanted).await?;
         let records: Vec<MountTargetRecord> = slots
             .iter()
@@ -209,7 +209,7 @@ impl Step for MountTargetsStep {
         if let Observation::Present(existing) = observed {
             return Ok(Ensured::unchanged(existing.clone()));
         }
-        let wanted = self.wanted(ctx).await?;
+        let wanted = self.wanted(ctx, false).await?;
         // Observed absent a moment ago, in this attempt: no mount target to survey again. One
         // that appeared since is met below as `MountTargetConflict`.
         let slots = if matches!(observed, Observation::Absent) {

@@ -5,6 +5,10 @@
 /// [`super::IamPolicyStep`], [`super::AttachmentStep`], [`super::EfsClientAccessStep`]: the
 /// policy's ARN.
 pub const POLICY_ARN: &str = "policy_arn";
+/// [`super::IamPolicyStep`], [`super::EfsClientAccessStep`]: the policy's default version as
+/// last observed or made (`v3`), when known: the next observe reads that version alone and
+/// learns from it whether it is still the default.
+pub const POLICY_DEFAULT_VERSION: &str = "policy_default_version";
 /// [`super::IamRoleStep`]: the role's ARN.
 pub const ROLE_ARN: &str = "role_arn";
 /// [`super::AttachmentStep`]: the name of the role the policy is attached to.

@@ -14,6 +14,7 @@ use xefs_core::step::{Ensured, Observation, Step, StepContext, StepError, StepOu
 use super::require_stack_tag;
 use crate::Account;
 use crate::ports::{NewPeering, Peering, PeeringStatus};
+use crate::steps::memo;
 
 /// The peering request, in account A.
 ///
@@ -122,6 +123,7 @@ impl Step for PeeringRequestStep {
             .await
             .peerings_between(&self.spec.requester_vpc, &self.spec.accepter_vpc)
             .await?;
+        memo::remember_peerings(&peerings);
         match self.choose(peerings) {
             Some(p) => Ok(Observation::Present(outputs(&p.id)?)),
             None => Ok(Observation::Absent),

@@ -12,6 +12,7 @@ use xefs_core::step::{Ensured, Observation, Step, StepContext, StepError, StepOu
 
 use crate::Account;
 use crate::ports::{Peering, PeeringStatus};
+use crate::steps::memo;
 
 /// The output naming the peering's state once accepted (always `active`).
 const STATUS: &str = "status";
@@ -106,7 +107,11 @@ impl Step for PeeringAcceptStep {
 
     async fn observe(&self, ctx: &StepContext) -> Result<Observation, StepError> {
         let id = self.spec.peering.get(ctx.inputs())?;
-        let peering = visible_peering(&self.account, ctx, &id).await?;
+        // The requester's listing in this run shows the same connection's status.
+        let peering = match memo::recall_peering(&id) {
+            Some(peering) => peering,
+            None => visible_peering(&self.account, ctx, &id).await?,
+        };
         match peering.status {
             PeeringStatus::Active => Ok(Observation::Present(accept_outputs(&id)?)),
             // Pending: ensure accepts. Initiating, provisioning or unknown: ensure only waits.

@@ -14,6 +14,7 @@ use xefs_core::step::{Ensured, FieldDiff, Observation, Step, StepContext, StepEr
 
 use crate::Account;
 use crate::ports::{Route, RouteTable, RouteTarget};
+use crate::steps::memo;
 
 /// Output: the tables holding the route.
 const ROUTE_TABLES: &str = "route_tables";
@@ -98,19 +99,28 @@ impl PeerRoutesStep {
         .with_resource(table.to_string())
     }
 
-    /// Reads the tables and splits them into those with the route and those without.
+    /// Reads the tables and splits them into those with the route and those without. When
+    /// `observing`, the tables discovery read in this run serve (see [`memo`]).
     async fn survey(
         &self,
         ctx: &StepContext,
         tables: &[RouteTableId],
         peering: &PeeringId,
+        observing: bool,
     ) -> Result<(Vec<RouteTableId>, Vec<RouteTableId>), StepError> {
-        let live = self
-            .account
-            .ec2(ctx)
-            .await
-            .describe_route_tables(tables)
-            .await?;
+        let remembered = observing
+            .then(|| memo::recall_route_tables(&self.account.id, tables))
+            .flatten();
+        let live = match remembered {
+            Some(live) => live,
+            None => {
+                self.account
+                    .ec2(ctx)
+                    .await
+                    .describe_route_tables(tables)
+                    .await?
+            }
+        };
         let (mut present, mut missing) = (Vec::new(), Vec::new());
         for id in tables {
             let table = live.iter().find(|t| &t.id == id).ok_or_else(|| {
@@ -207,7 +217,7 @@ impl Step for PeerRoutesStep {
 
     async fn observe(&self, ctx: &StepContext) -> Result<Observation, StepError> {
         let (tables, peering) = self.wanted(ctx)?;
-        let (present, missing) = self.survey(ctx, &tables, &peering).await?;
+        let (present, missing) = self.survey(ctx, &tables, &peering, true).await?;
         Ok(if missing.is_empty() {
             Observation::Present(self.outputs(&tables, &peering)?)
         } else if present.is_empty() {
@@ -247,7 +257,7 @@ impl Step for PeerRoutesStep {
                 // Added since observe (a concurrent or retried call): fine if it is ours.
                 Err(e) if e.is_code("RouteAlreadyExists") => {
                     let (_, missing) = self
-                        .survey(ctx, std::slice::from_ref(table), &peering)
+                        .survey(ctx, std::slice::from_ref(table), &peering, false)
                         .await?;
                     if !missing.is_empty() {
                         return Err(e.into());

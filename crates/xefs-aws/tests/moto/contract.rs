@@ -314,6 +314,21 @@ async fn policy_version_limit(w: World) -> TestResult {
             .err()
             .ok_or("a sixth version")?;
     assert_eq!((code(&limit), limit.retryable), ("LimitExceeded", false));
+    // One version read says its document and whether it is the default.
+    let v1 = w.a.iam.get_policy_version(&arn, "v1").await?.ok_or("v1")?;
+    assert!(!v1.is_default);
+    assert_eq!(
+        v1.document,
+        identity_policy("elasticfilesystem:DescribeMountTargets")
+    );
+    assert!(
+        w.a.iam
+            .get_policy_version(&arn, "v5")
+            .await?
+            .ok_or("v5")?
+            .is_default
+    );
+    assert_eq!(w.a.iam.get_policy_version(&arn, "v9").await?, None);
     let versions = w.a.iam.list_policy_versions(&arn).await?;
     assert_eq!(versions.len(), 5);
     assert_eq!(versions.iter().filter(|v| v.is_default).count(), 1);
@@ -323,6 +338,7 @@ async fn policy_version_limit(w: World) -> TestResult {
     w.a.iam.delete_policy(&arn).await?;
     w.a.iam.delete_policy(&arn).await?; // already gone: success
     assert_eq!(w.a.iam.get_policy(&arn).await?, None);
+    assert_eq!(w.a.iam.get_policy_version(&arn, "v5").await?, None);
     Ok(())
 }
 

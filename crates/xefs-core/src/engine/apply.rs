@@ -89,12 +89,16 @@ impl Job for ApplyJob<'_> {
                 (self.plan.step(d).address.clone(), outputs)
             })
             .collect();
+        let prior = self.state.resource(&bound.address).unwrap_or_default();
         let task = ApplyTask {
             address: bound.address.clone(),
             step: bound.step.clone(),
-            ctx: self.engine.context(&bound.address, inputs),
+            ctx: self
+                .engine
+                .context(&bound.address, inputs)
+                .with_recorded(prior.applied_outputs().cloned()),
             journal: self.state.journal().clone(),
-            prior: self.state.resource(&bound.address).unwrap_or_default(),
+            prior,
             retry: self.engine.options.retry,
             events: self.engine.events.clone(),
             cancel: self.engine.cancel.clone(),

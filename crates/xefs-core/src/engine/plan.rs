@@ -207,7 +207,14 @@ impl Job for PlanJob<'_> {
             self.changes.push(change);
             return Launch::Done(true);
         }
-        let ctx = self.engine.context(&bound.address, inputs);
+        let recorded = self
+            .state
+            .resource(&bound.address)
+            .and_then(|r| r.applied_outputs().cloned());
+        let ctx = self
+            .engine
+            .context(&bound.address, inputs)
+            .with_recorded(recorded);
         let step = bound.step.clone();
         let retry = self.engine.options.retry;
         let events = self.engine.events.clone();

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{BoundPlan, EngineError, RateLimits};
 use crate::blueprint::Address;
+use crate::step::RunMemo;
 
 /// Which way the edges run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,7 @@ pub(crate) async fn run<J: Job>(
         ),
     };
     let concurrency = concurrency.max(1);
+    let memo = RunMemo::default();
     let mut waiting: Vec<usize> = preds.iter().map(Vec::len).collect();
     let mut blocked: Vec<Option<String>> = vec![None; n];
     let mut done = vec![false; n];
@@ -143,11 +145,12 @@ pub(crate) async fn run<J: Job>(
             }
             match job.launch(i) {
                 Launch::Spawn(future) => {
-                    // The step's calls wait for rate-limit tokens ranked by its chain, and
-                    // know whose they are.
+                    // The step's calls wait for rate-limit tokens ranked by its chain, know
+                    // whose they are, and share the run's memo of reads.
                     let step = plan.step(i).address.clone();
                     let future = RateLimits::prioritized(weight[i], future);
-                    let handle = tasks.spawn(CURRENT_STEP.scope(step, future));
+                    let future = memo.clone().scope(CURRENT_STEP.scope(step, future));
+                    let handle = tasks.spawn(future);
                     running.insert(handle.id(), i);
                 }
                 Launch::Done(ok) => complete(i, ok, &mut ready, &mut blocked, &mut done),

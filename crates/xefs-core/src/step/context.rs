@@ -8,7 +8,7 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Inputs, StepError};
+use super::{Inputs, StepError, StepOutputs};
 use crate::blueprint::Address;
 use crate::engine::{Event, EventSink, RateLimits};
 
@@ -47,6 +47,7 @@ pub struct StepContext {
     events: EventSink,
     rate_limits: RateLimits,
     wait: WaitPolicy,
+    recorded: Option<StepOutputs>,
 }
 
 impl StepContext {
@@ -60,7 +61,21 @@ impl StepContext {
             events: EventSink::none(),
             rate_limits: RateLimits::unlimited(),
             wait: WaitPolicy::default(),
+            recorded: None,
         }
+    }
+
+    /// Gives the step the outputs the journal recorded when it last applied it.
+    #[must_use]
+    pub fn with_recorded(mut self, recorded: Option<StepOutputs>) -> Self {
+        self.recorded = recorded;
+        self
+    }
+
+    /// The step's own outputs as an earlier apply recorded them (`None` before the first, or
+    /// once removed): a hint that can save a read, never a substitute for one.
+    pub fn recorded(&self) -> Option<&StepOutputs> {
+        self.recorded.as_ref()
     }
 
     /// Uses this cancellation token.

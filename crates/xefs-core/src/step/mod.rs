@@ -6,11 +6,13 @@
 
 mod context;
 mod error;
+mod memo;
 mod observation;
 mod outputs;
 
 pub use context::{StepContext, WaitPolicy};
 pub use error::{ErrorContext, StepError, StepErrorKind};
+pub use memo::RunMemo;
 pub use observation::{Change, Ensured, FieldDiff, Observation};
 pub use outputs::{Inputs, StepOutputs};
 

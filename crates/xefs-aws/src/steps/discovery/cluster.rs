@@ -13,6 +13,7 @@ use super::route_tables_serving;
 use crate::Account;
 use crate::ports::Instance;
 use crate::steps::common::{read_only_ensure, scope};
+use crate::steps::memo;
 
 /// Reads account A's network as the cluster uses it: the worker subnets (from the spec or from
 /// the worker instances), their zone **ids**, the route tables that serve them, and the
@@ -131,6 +132,7 @@ impl DiscoverClusterAccountStep {
                 .with_context(scope(&self.account), "DescribeSubnets"));
         }
         let tables = self.account.ec2(ctx).await.route_tables_in_vpc(vpc).await?;
+        memo::remember_route_tables(&self.account.id, &tables);
         let route_tables = route_tables_serving(&self.account, vpc, &subnets, &tables)?;
         let roles = self.node_roles(ctx, &instances).await?;
         let zones: Vec<AzId> = zones.into_iter().collect();

@@ -13,6 +13,7 @@ use super::route_tables_serving;
 use crate::Account;
 use crate::ports::Subnet;
 use crate::steps::common::{read_only_ensure, scope};
+use crate::steps::memo;
 use crate::steps::output_names::{CROSS_ZONE_AZ_IDS, UNCOVERED_AZ_IDS};
 
 /// Chooses where B's mount targets go: one subnet of B's VPC in each zone id the workers run
@@ -44,6 +45,7 @@ impl DiscoverStorageAccountStep {
             .await
             .describe_subnets(&self.spec.subnets)
             .await?;
+        memo::remember_subnets(&self.account.id, &described);
         let mut problems = Vec::new();
         let mut by_zone: BTreeMap<&AzId, &SubnetId> = BTreeMap::new();
         for id in &self.spec.subnets {
@@ -107,6 +109,7 @@ impl DiscoverStorageAccountStep {
             .await
             .subnets_in_vpc(&self.spec.vpc_id)
             .await?;
+        memo::remember_subnets(&self.account.id, &all);
         let mut lowest: BTreeMap<AzId, Subnet> = BTreeMap::new();
         for subnet in all
             .into_iter()
@@ -163,6 +166,7 @@ impl DiscoverStorageAccountStep {
                 .await
                 .route_tables_in_vpc(&self.spec.vpc_id)
                 .await?;
+            memo::remember_route_tables(&self.account.id, &tables);
             route_tables_serving(&self.account, &self.spec.vpc_id, &subnet_ids, &tables)?
         };
         StepOutputs::new()

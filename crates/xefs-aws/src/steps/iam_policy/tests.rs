@@ -7,7 +7,8 @@ use xefs_core::ids::{AccountId, IamName};
 use xefs_core::step::{Change, FieldDiff, Inputs};
 
 use super::*;
-use crate::ports::{ManagedPolicy, PolicyVersion, Tags};
+use crate::ports::{ManagedPolicy, PolicyVersion, Tags, VersionDocument};
+use crate::steps::output_names::POLICY_DEFAULT_VERSION;
 use crate::steps::test_support::{A, B, Mocks, ctx};
 use crate::{AwsError, Service};
 
@@ -123,10 +124,78 @@ async fn a_policy_in_the_desired_shape_gets_no_write() -> TestResult {
     let observed = step.observe(&ctx).await?;
     assert_eq!(
         observed,
-        Observation::Present(StepOutputs::new().with(POLICY_ARN, arn())?)
+        Observation::Present(
+            StepOutputs::new()
+                .with(POLICY_ARN, arn())?
+                .with(POLICY_DEFAULT_VERSION, "v1")?
+        )
     );
     let ensured = step.ensure(&ctx, &observed).await?;
     assert_eq!(ensured.change, Change::Unchanged);
+    Ok(())
+}
+
+/// The context of a step whose earlier apply recorded default version `version`.
+fn recorded(version: &str) -> Result<StepContext, StepError> {
+    Ok(context().with_recorded(Some(
+        StepOutputs::new()
+            .with(POLICY_ARN, arn())?
+            .with(POLICY_DEFAULT_VERSION, version)?,
+    )))
+}
+
+#[tokio::test]
+async fn the_recorded_default_version_is_read_alone() -> TestResult {
+    let mut m = Mocks::default();
+    m.iam
+        .expect_get_policy_version()
+        .withf(|a, v| a == &arn() && v == "v3")
+        .times(1)
+        .returning(|_, _| {
+            Ok(Some(VersionDocument {
+                document: document("cross-account-efs-role"),
+                is_default: true,
+            }))
+        });
+    let step = step(m);
+    let observed = step.observe(&recorded("v3")?).await?;
+    assert_eq!(
+        observed
+            .outputs()
+            .map(|o| o.get::<String>(POLICY_DEFAULT_VERSION)),
+        Some(Ok("v3".to_owned()))
+    );
+    assert!(matches!(observed, Observation::Present(_)));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_recorded_version_no_longer_the_default_is_read_again_in_full() -> TestResult {
+    let mut m = Mocks::default();
+    // Someone made another version the default behind xefs's back: its drift must show.
+    m.iam
+        .expect_get_policy_version()
+        .withf(|_, v| v == "v3")
+        .times(1)
+        .returning(|_, _| {
+            Ok(Some(VersionDocument {
+                document: document("cross-account-efs-role"),
+                is_default: false,
+            }))
+        });
+    existing(&mut m, "someone-else");
+    let step = step(m);
+    let observed = step.observe(&recorded("v3")?).await?;
+    assert!(
+        matches!(observed, Observation::Drifted { .. }),
+        "{observed:?}"
+    );
+    assert_eq!(
+        observed
+            .outputs()
+            .map(|o| o.get::<String>(POLICY_DEFAULT_VERSION)),
+        Some(Ok("v1".to_owned()))
+    );
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use xefs_core::step::{FieldDiff, StepContext, StepError};
 use super::MountTargetsStep;
 use crate::ports::{LifeCycle, MountTarget, Subnet};
 use crate::steps::file_system::life_cycle_name;
+use crate::steps::memo;
 
 /// What the dependencies say the mount targets must be.
 pub(super) struct Wanted {
@@ -40,11 +41,22 @@ pub(super) struct Slot {
 impl MountTargetsStep {
     /// Reads the dependencies' outputs and the chosen subnets' zones and VPC; refuses two
     /// subnets in one zone, or subnets in two VPCs, which EFS would refuse one by one later.
-    pub(super) async fn wanted(&self, ctx: &StepContext) -> Result<Wanted, StepError> {
+    /// When `observing`, the subnets discovery read in this run serve (see [`memo`]).
+    pub(super) async fn wanted(
+        &self,
+        ctx: &StepContext,
+        observing: bool,
+    ) -> Result<Wanted, StepError> {
         let fs = self.spec.file_system.get(ctx.inputs())?;
         let group = self.spec.security_group.get(ctx.inputs())?;
         let ids: Vec<SubnetId> = self.spec.subnets.get(ctx.inputs())?;
-        let described = self.account.ec2(ctx).await.describe_subnets(&ids).await?;
+        let remembered = observing
+            .then(|| memo::recall_subnets(&self.account.id, &ids))
+            .flatten();
+        let described = match remembered {
+            Some(subnets) => subnets,
+            None => self.account.ec2(ctx).await.describe_subnets(&ids).await?,
+        };
         let mut subnets: Vec<Subnet> = Vec::new();
         for id in &ids {
             let subnet = described.iter().find(|s| &s.id == id).ok_or_else(|| {
