@@ -131,16 +131,7 @@ impl Iam for FakeIam {
     async fn get_policy_document(&self, arn: &Arn, version_id: &str) -> AwsResult<PolicyDocument> {
         self.0
             .call("GetPolicyVersion", Some(arn.as_str()), |w, cx| {
-                let p = Self::iam_mut(w, cx).policy(arn.as_str())?;
-                let v = p
-                    .versions
-                    .iter()
-                    .find(|v| v.id == version_id)
-                    .ok_or_else(|| {
-                        no_such_entity(format!(
-                            "Policy {arn} version {version_id} does not exist or is not attachable."
-                        ))
-                    })?;
+                let v = version_of(Self::iam_mut(w, cx).policy(arn.as_str())?, version_id)?;
                 parse_document(&v.document, "policy version")
             })
             .await
@@ -155,17 +146,11 @@ impl Iam for FakeIam {
             .0
             .call("GetPolicyVersion", Some(arn.as_str()), |w, cx| {
                 let p = Self::iam_mut(w, cx).policy(arn.as_str())?;
-                let v = p
-                    .versions
-                    .iter()
-                    .find(|v| v.id == version_id)
-                    .ok_or_else(|| {
-                        no_such_entity(format!(
-                            "Policy {arn} version {version_id} does not exist or is not attachable."
-                        ))
-                    })?;
                 Ok(VersionDocument {
-                    document: parse_document(&v.document, "policy version")?,
+                    document: parse_document(
+                        &version_of(p, version_id)?.document,
+                        "policy version",
+                    )?,
                     is_default: p.default_version == version_id,
                 })
             })
@@ -495,4 +480,14 @@ pub(crate) fn or_absent<T>(result: AwsResult<T>, absent: T) -> AwsResult<T> {
         Err(e) if is_not_found(&e) => Ok(absent),
         other => other,
     }
+}
+
+/// Version `id` of `policy`, or IAM's `NoSuchEntity`.
+fn version_of<'a>(policy: &'a PolicyRec, id: &str) -> Result<&'a PolicyVersionRec, Fault> {
+    policy.versions.iter().find(|v| v.id == id).ok_or_else(|| {
+        no_such_entity(format!(
+            "Policy {} version {id} does not exist or is not attachable.",
+            policy.arn
+        ))
+    })
 }

@@ -1,6 +1,7 @@
 //! [`Iam`] over `aws_sdk_iam`.
 
 use aws_sdk_iam::Client;
+use aws_sdk_iam::operation::get_policy_version::GetPolicyVersionOutput;
 use aws_sdk_iam::types::Tag;
 use aws_smithy_types::date_time::Format;
 use xefs_core::iam::PolicyDocument;
@@ -13,6 +14,8 @@ use crate::ports::{
 };
 use crate::{AwsResult, CallStats, Service};
 
+const GET_POLICY_VERSION: &str = "GetPolicyVersion";
+
 /// IAM in one account, through the AWS SDK.
 ///
 /// IAM hands policy documents back percent-encoded; this adapter decodes them, so callers
@@ -24,6 +27,23 @@ pub struct SdkIam {
 }
 
 impl SdkIam {
+    /// `GetPolicyVersion`, sent and counted.
+    async fn send_get_policy_version(
+        &self,
+        arn: &Arn,
+        version_id: &str,
+    ) -> AwsResult<GetPolicyVersionOutput> {
+        let request = self
+            .client
+            .get_policy_version()
+            .policy_arn(arn.as_str())
+            .version_id(version_id)
+            .send();
+        self.calls
+            .send(GET_POLICY_VERSION, Some(arn.as_str()), request)
+            .await
+    }
+
     /// An adapter over `client`, whose credentials act in `account`; every call is counted in
     /// `stats`.
     pub fn new(client: Client, account: AccountId, stats: CallStats) -> Self {
@@ -108,16 +128,9 @@ impl Iam for SdkIam {
     }
 
     async fn get_policy_document(&self, arn: &Arn, version_id: &str) -> AwsResult<PolicyDocument> {
-        const CALL: &str = "GetPolicyVersion";
-        let request = self
-            .client
-            .get_policy_version()
-            .policy_arn(arn.as_str())
-            .version_id(version_id)
-            .send();
-        let out = self.calls.send(CALL, Some(arn.as_str()), request).await?;
+        let out = self.send_get_policy_version(arn, version_id).await?;
         self.decode(
-            CALL,
+            GET_POLICY_VERSION,
             arn.as_str(),
             out.policy_version().and_then(|v| v.document()),
         )
@@ -128,25 +141,16 @@ impl Iam for SdkIam {
         arn: &Arn,
         version_id: &str,
     ) -> AwsResult<Option<VersionDocument>> {
-        const CALL: &str = "GetPolicyVersion";
-        let request = self
-            .client
-            .get_policy_version()
-            .policy_arn(arn.as_str())
-            .version_id(version_id)
-            .send();
-        let Some(out) = or_absent(
-            self.calls
-                .send(CALL, Some(arn.as_str()), request)
-                .await
-                .map(Some),
-            None,
-        )?
-        else {
+        let sent = self.send_get_policy_version(arn, version_id).await;
+        let Some(out) = or_absent(sent.map(Some), None)? else {
             return Ok(None);
         };
         let version = out.policy_version();
-        let document = self.decode(CALL, arn.as_str(), version.and_then(|v| v.document()))?;
+        let document = self.decode(
+            GET_POLICY_VERSION,
+            arn.as_str(),
+            version.and_then(|v| v.document()),
+        )?;
         Ok(Some(VersionDocument {
             document,
             is_default: version.is_some_and(|v| v.is_default_version()),
