@@ -30,6 +30,13 @@ fn fleet_spec(i: usize) -> Result<StackSpec, BenchError> {
         .map_err(|e| BenchError::Failed(format!("fleet spec {i}: {e:?}")))
 }
 
+/// A new world with the fake's realistic latencies, metered by `limits`.
+fn limited_world(limits: &RateLimits) -> FakeAws {
+    FakeAws::new(SimClock::new())
+        .with_latency(Latency::default())
+        .with_rate_limits(limits.clone())
+}
+
 /// One fleet run's outcome.
 struct FleetRun {
     simulated_seconds: f64,
@@ -60,9 +67,7 @@ async fn fleet_run(
     limits: &RateLimits,
     shared: bool,
 ) -> Result<FleetRun, BenchError> {
-    let world = FakeAws::new(SimClock::new())
-        .with_latency(Latency::default())
-        .with_rate_limits(limits.clone());
+    let world = limited_world(limits);
     let client_limits = shared_limits(limits);
     let mut stacks = Vec::new();
     let mut sims = Vec::new();
@@ -145,9 +150,7 @@ struct OneStack {
 async fn one_stack(dir: &std::path::Path, limits: &RateLimits) -> Result<OneStack, BenchError> {
     let spec = fleet_spec(0)?;
     let blueprint = Blueprint::build(&spec);
-    let world = FakeAws::new(SimClock::new())
-        .with_latency(Latency::default())
-        .with_rate_limits(limits.clone());
+    let world = limited_world(limits);
     let sim = Simulation::in_world(&spec, &world)?;
     let (recorder, tx) = Recorder::new();
     let fine = Duration::from_millis(100);

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use xefs::aws::fake::{Faults, Inventory};
 use xefs::core::engine::{DestroyOptions, Event};
 
-use crate::support::{TestResult, World, is_read, shape};
+use crate::support::{TestResult, World};
 
 /// What must be the same after two applies that made the same things, whatever their ids and
 /// however many attempts they took: how many resources of each kind each account holds, the
@@ -36,7 +36,7 @@ fn made(world: &World) -> Made {
         .filter(|k| !k.starts_with("Event "))
         .collect();
     Made {
-        shape: shape(&aws),
+        shape: aws.shape(),
         iam,
         objects,
     }
@@ -71,7 +71,7 @@ async fn with_a_fifth_of_aws_calls_throttled_or_failing_the_whole_apply_converge
 
         let calls = world.sim.aws().calls();
         let injected = calls.iter().filter(|c| c.injected).count();
-        let writes = calls.iter().filter(|c| !is_read(c)).count();
+        let writes = calls.iter().filter(|c| !c.is_read()).count();
         let retried: u32 = report.steps.iter().map(|s| s.attempts - 1).sum();
         println!(
             "seed {seed}: {} AWS call attempts ({writes} writes), {injected} faults injected, \

@@ -1,10 +1,8 @@
 //! What every simulation test needs: the example stack, its simulated worlds, and the engine
 //! bound to both providers.
 
-use std::collections::BTreeMap;
-
 use tempfile::TempDir;
-use xefs::aws::fake::{CallRecord, Inventory};
+use xefs::aws::fake::Inventory;
 use xefs::aws::{AwsOptions, AwsProvider, CallStats};
 use xefs::core::blueprint::{Blueprint, Phase};
 use xefs::core::engine::{BoundPlan, Engine, EngineOptions};
@@ -89,39 +87,4 @@ impl World {
             self.sim.fake_cluster().inventory(),
         )
     }
-}
-
-/// Whether a call only reads.
-pub fn is_read(call: &CallRecord) -> bool {
-    ["Describe", "Get", "List"]
-        .iter()
-        .any(|p| call.call.starts_with(p))
-}
-
-/// How many resources of each kind each account holds: equal for two applies that made the
-/// same things, whatever their ids.
-pub fn shape(inv: &Inventory) -> BTreeMap<String, [usize; 13]> {
-    inv.accounts
-        .iter()
-        .map(|(id, a)| {
-            (
-                id.to_string(),
-                [
-                    a.roles.len(),
-                    a.policies.len(),
-                    a.instance_profiles.len(),
-                    a.oidc_providers.len(),
-                    a.vpcs.len(),
-                    a.subnets.len(),
-                    a.route_tables.len(),
-                    a.network_acls.len(),
-                    a.security_groups.len(),
-                    a.instances.len(),
-                    a.peerings.len(),
-                    a.file_systems.len(),
-                    a.mount_targets.len(),
-                ],
-            )
-        })
-        .collect()
 }

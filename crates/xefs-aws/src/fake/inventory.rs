@@ -51,22 +51,41 @@ pub struct AccountInventory {
     pub mount_targets: BTreeMap<String, String>,
 }
 
+impl Inventory {
+    /// Each account's [`AccountInventory::counts`]: what two applies that made the same
+    /// things share, whatever their ids.
+    pub fn shape(&self) -> BTreeMap<String, [usize; 13]> {
+        self.accounts
+            .iter()
+            .map(|(id, a)| (id.to_string(), a.counts()))
+            .collect()
+    }
+}
+
 impl AccountInventory {
+    /// How many resources of each kind it holds, in the fields' order: equal for two
+    /// worlds that hold the same things, whatever their ids.
+    pub fn counts(&self) -> [usize; 13] {
+        [
+            self.roles.len(),
+            self.policies.len(),
+            self.instance_profiles.len(),
+            self.oidc_providers.len(),
+            self.vpcs.len(),
+            self.subnets.len(),
+            self.route_tables.len(),
+            self.network_acls.len(),
+            self.security_groups.len(),
+            self.instances.len(),
+            self.peerings.len(),
+            self.file_systems.len(),
+            self.mount_targets.len(),
+        ]
+    }
+
     /// How many resources it holds in all.
     pub fn len(&self) -> usize {
-        self.roles.len()
-            + self.policies.len()
-            + self.instance_profiles.len()
-            + self.oidc_providers.len()
-            + self.vpcs.len()
-            + self.subnets.len()
-            + self.route_tables.len()
-            + self.network_acls.len()
-            + self.security_groups.len()
-            + self.instances.len()
-            + self.peerings.len()
-            + self.file_systems.len()
-            + self.mount_targets.len()
+        self.counts().iter().sum()
     }
 
     /// Whether it holds nothing.

@@ -172,6 +172,13 @@ pub struct CallRecord {
     pub poll: bool,
 }
 
+impl CallRecord {
+    /// Whether the call only reads (`Describe…`, `Get…`, `List…`), as AWS names them.
+    pub fn is_read(&self) -> bool {
+        is_read(self.call)
+    }
+}
+
 /// Why a saved world cannot be loaded.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -5,11 +5,9 @@
 //! Unlike moto, the fake enforces IAM's propagation window, waits, and answers
 //! `DeleteFileSystemPolicy`, so these specs keep the file-system policy on.
 
-use std::collections::BTreeMap;
-
 use tempfile::TempDir;
 use xefs_aws::doctor::{DoctorAccounts, read_snapshot};
-use xefs_aws::fake::{FakeAws, Faults, Inventory, Seeded};
+use xefs_aws::fake::{FakeAws, Faults, Seeded};
 use xefs_aws::{AwsAccounts, AwsOptions, AwsProvider, CallStats};
 use xefs_core::blueprint::{Blueprint, Phase};
 use xefs_core::doctor::{Status, diagnose};
@@ -80,34 +78,6 @@ fn patient_engine() -> Engine {
         },
         ..EngineOptions::default()
     })
-}
-
-/// Counts of each kind of resource per account: equal for two applies that made the same
-/// things, whatever their ids.
-fn shape(inv: &Inventory) -> BTreeMap<String, [usize; 13]> {
-    inv.accounts
-        .iter()
-        .map(|(id, a)| {
-            (
-                id.to_string(),
-                [
-                    a.roles.len(),
-                    a.policies.len(),
-                    a.instance_profiles.len(),
-                    a.oidc_providers.len(),
-                    a.vpcs.len(),
-                    a.subnets.len(),
-                    a.route_tables.len(),
-                    a.network_acls.len(),
-                    a.security_groups.len(),
-                    a.instances.len(),
-                    a.peerings.len(),
-                    a.file_systems.len(),
-                    a.mount_targets.len(),
-                ],
-            )
-        })
-        .collect()
 }
 
 fn writes(aws: &FakeAws) -> Vec<&'static str> {
@@ -210,7 +180,7 @@ async fn with_twenty_percent_faults_apply_still_converges_without_duplicates() -
             .apply(&plan(&clean, &spec)?, &mut state)
             .await?,
     );
-    let expected = shape(&clean.inventory());
+    let expected = clean.inventory().shape();
 
     for seed in [1, 2, 3, 4, 5] {
         let (aws, _) = fake_world(&spec)?;
@@ -221,7 +191,7 @@ async fn with_twenty_percent_faults_apply_still_converges_without_duplicates() -
         let mut state = StackState::open(dir.path(), &spec.name)?;
         let report = patient_engine().apply(&plan, &mut state).await?;
         assert_success(&report);
-        assert_eq!(shape(&aws.inventory()), expected, "seed {seed}");
+        assert_eq!(aws.inventory().shape(), expected, "seed {seed}");
         let calls = aws.calls();
         let injected = calls.iter().filter(|c| c.injected).count();
         let retried: u32 = report
@@ -253,7 +223,7 @@ async fn with_lost_answers_apply_converges_without_duplicates() -> TestResult {
             .apply(&plan(&clean, &spec)?, &mut state)
             .await?,
     );
-    let expected = shape(&clean.inventory());
+    let expected = clean.inventory().shape();
 
     for seed in 1..=10 {
         let (aws, _) = fake_world(&spec)?;
@@ -279,7 +249,7 @@ async fn with_lost_answers_apply_converges_without_duplicates() -> TestResult {
             .collect();
         assert!(adopted.is_empty(), "seed {seed}: {adopted:?}");
         assert_eq!(
-            shape(&aws.inventory()),
+            aws.inventory().shape(),
             expected,
             "seed {seed}: no duplicates"
         );
